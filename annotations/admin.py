@@ -1,0 +1,168 @@
+"""Every model in the Django admin, with search and filters. Revisions are read-only: they are snapshots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
+from django.utils import timezone
+
+from annotations.models import (
+    AnchorRecord,
+    ApiToken,
+    Article,
+    Claim,
+    ClaimSource,
+    ClaimTag,
+    Revision,
+    Source,
+    Tag,
+    User,
+)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin[User]):
+    list_display = ("username", "email", "role", "is_active", "is_staff", "is_superuser")
+    list_filter = ("role", "is_active", "is_staff", "is_superuser")
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Newsroom", {"fields": ("role",)}))
+
+
+class RevisionInline(admin.TabularInline[Revision, Article]):
+    model = Revision
+    fields = ("number", "content_hash", "created_at", "created_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin[Article]):
+    list_display = ("title", "outlet", "published_at", "url", "updated_at")
+    list_filter = ("outlet", "language", "published_at")
+    search_fields = ("title", "url", "outlet", "byline")
+    readonly_fields = ("current_revision", "created_at", "updated_at")
+    inlines = [RevisionInline]
+    date_hierarchy = "published_at"
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin[Revision]):
+    list_display = ("article", "number", "content_hash", "created_at")
+    search_fields = ("article__title", "content_hash", "text")
+    list_filter = ("created_at",)
+    list_select_related = ("article",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # immutable; the database refuses updates too
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # revisions come from imports, which carry the claims
+
+
+class ClaimTagInline(admin.TabularInline[ClaimTag, Claim]):
+    model = ClaimTag
+    extra = 0
+    autocomplete_fields = ("tag",)
+    readonly_fields = ("added_by", "added_at")
+
+
+class ClaimSourceInline(admin.TabularInline[ClaimSource, Claim]):
+    model = ClaimSource
+    extra = 0
+    autocomplete_fields = ("source",)
+    readonly_fields = ("added_by", "added_at")
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin[Claim]):
+    list_display = ("__str__", "article", "status", "verdict", "anchor_state", "updated_at", "updated_by")
+    list_filter = ("status", "verdict", "anchor_state", "tags", "created_at")
+    search_fields = ("exact", "note", "article__title")
+    list_select_related = ("article", "updated_by")
+    readonly_fields = (
+        "article",
+        "revision",
+        "start",
+        "end",
+        "exact",
+        "prefix",
+        "suffix",
+        "anchor_state",
+        "version",
+        "created_by",
+        "created_at",
+        "updated_by",
+        "updated_at",
+    )
+    inlines = [ClaimTagInline, ClaimSourceInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # claims are made by selecting text, where offsets are checked
+
+    def save_model(self, request: HttpRequest, obj: Claim, form: Any, change: bool) -> None:
+        # An edit here is an edit like any other: clients holding the old version must see it as stale.
+        obj.version += 1
+        obj.updated_by = request.user  # type: ignore[assignment]
+        obj.updated_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin[Tag]):
+    list_display = ("name", "facet", "slug", "position")
+    list_filter = ("facet",)
+    search_fields = ("name", "slug", "description")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin[Source]):
+    list_display = ("title", "publisher", "kind", "url", "published_on")
+    list_filter = ("kind", "publisher")
+    search_fields = ("title", "url", "publisher")
+
+
+@admin.register(ClaimSource)
+class ClaimSourceAdmin(admin.ModelAdmin[ClaimSource]):
+    list_display = ("claim", "source", "relation", "added_by", "added_at")
+    list_filter = ("relation",)
+    search_fields = ("claim__exact", "source__title", "quote")
+    list_select_related = ("claim", "source", "added_by")
+
+
+@admin.register(AnchorRecord)
+class AnchorRecordAdmin(admin.ModelAdmin[AnchorRecord]):
+    list_display = ("claim", "state", "from_revision", "to_revision", "created_at")
+    list_filter = ("state", "created_at")
+    search_fields = ("old_exact", "new_exact")
+    list_select_related = ("claim", "from_revision__article", "to_revision__article")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Tokens are issued by their owners (or `create_api_token`); here an admin can see and revoke them."""
+
+    list_display = ("name", "user", "hint", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at", "expires_at")
+    search_fields = ("name", "user__username", "hint")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "name", "key_hash", "hint", "created_at", "expires_at", "last_used_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a token made here could never be shown to anyone
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        for token in queryset:
+            token.revoke()

@@ -1,0 +1,89 @@
+"""Filters of the HTML lists (articles, all claims), as django-filter FilterSets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db.models import Exists, OuterRef, QuerySet
+from django_filters.widgets import BooleanWidget
+
+from annotations.models import Article, Claim, ClaimSource, Tag
+
+
+class ArticleFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search titles and text")
+    tag = django_filters.ModelChoiceFilter(
+        queryset=Tag.objects.all(), to_field_name="slug", method="with_claims", label="Tag"
+    )
+    status = django_filters.ChoiceFilter(choices=Claim.Status.choices, method="with_claims")
+    verdict = django_filters.ChoiceFilter(choices=Claim.Verdict.choices[1:], method="with_claims")
+    attention = django_filters.BooleanFilter(
+        method="needing_attention",
+        label="Has orphaned or changed claims",
+        widget=BooleanWidget,
+    )
+
+    class Meta:
+        model = Article
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[Article], name: str, value: str) -> QuerySet[Article]:
+        query = SearchQuery(value, search_type="websearch", config="english")
+        vector = SearchVector("title", weight="A", config="english") + SearchVector(
+            "current_revision__text", weight="B", config="english"
+        )
+        # Match with @@ (ts_rank alone is never zero), then rank the matches: headline words weigh more.
+        return (
+            queryset.annotate(document=vector, rank=SearchRank(vector, query))
+            .filter(document=query)
+            .order_by("-rank", "-published_at", "-pk")
+        )
+
+    def with_claims(self, queryset: QuerySet[Article], name: str, value: Any) -> QuerySet[Article]:
+        claims = Claim.objects.filter(article=OuterRef("pk"))
+        claims = {
+            "tag": lambda: claims.filter(tags=value),
+            "status": lambda: claims.with_status(value),
+            "verdict": lambda: claims.with_verdict(value),
+        }[name]()
+        return queryset.filter(Exists(claims))
+
+    def needing_attention(
+        self, queryset: QuerySet[Article], name: str, value: bool | None
+    ) -> QuerySet[Article]:
+        if value is None:
+            return queryset
+        flagged = Exists(Claim.objects.filter(article=OuterRef("pk")).needing_attention())
+        return queryset.filter(flagged) if value else queryset.exclude(flagged)
+
+
+class ClaimPageFilter(django_filters.FilterSet):
+    tag = django_filters.ModelChoiceFilter(
+        queryset=Tag.objects.all(), to_field_name="slug", field_name="tags", label="Tag"
+    )
+    status = django_filters.ChoiceFilter(choices=Claim.Status.choices)
+    verdict = django_filters.ChoiceFilter(choices=Claim.Verdict.choices[1:])
+    anchor_state = django_filters.ChoiceFilter(choices=Claim.AnchorState.choices, label="Anchor")
+    source_domain = django_filters.CharFilter(method="cited_domain", label="Source domain")
+    q = django_filters.CharFilter(method="search", label="Search quotes and notes")
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+
+    def cited_domain(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        domain = value.strip().lower().removeprefix("www.")
+        links = ClaimSource.objects.filter(claim=OuterRef("pk")).filter(
+            source__url__iregex=rf"^https?://([^/]+\.)?{_regex_escape(domain)}(:[0-9]+)?(/|$)"
+        )
+        return queryset.filter(Exists(links))
+
+    def search(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        return queryset.filter(exact__icontains=value) | queryset.filter(note__icontains=value)
+
+
+def _regex_escape(value: str) -> str:
+    # PostgreSQL's regex syntax: escape every character that is not a letter or digit.
+    return "".join(ch if ch.isalnum() else "\\" + ch for ch in value)

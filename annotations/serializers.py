@@ -1,0 +1,312 @@
+"""What the API reads and writes. Read serializers document shapes (claims are built by `formats`);
+write serializers check a request's shape and turn it into the keyword arguments of a service.
+
+Write serializers refuse fields they do not know (`StrictFields`), so a client that sends `version`,
+`created_by` or a timestamp is told so instead of having it silently dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from annotations.formats import Links
+from annotations.models import Article, Claim, ClaimSource, Revision, Source, Tag
+
+TEXT = {"trim_whitespace": False, "allow_blank": True, "required": False}
+
+
+class StrictFields(serializers.Serializer):  # type: ignore[type-arg]
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["this field cannot be set here"] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+# --- Read shapes ------------------------------------------------------------------------------------------
+
+
+class ArticleRefSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    url = serializers.URLField(help_text="The article in this API.")
+    title = serializers.CharField()
+    canonical_url = serializers.URLField(allow_null=True, help_text="The article on the web, if known.")
+
+
+class RevisionRefSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    number = serializers.IntegerField()
+    url = serializers.URLField(help_text="The revision's text, which the offsets refer to.")
+    created_at = serializers.DateTimeField()
+
+
+class SelectorSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    start = serializers.IntegerField(help_text="Code-point offset of the first character.")
+    end = serializers.IntegerField(help_text="Code-point offset after the last character.")
+    exact = serializers.CharField(help_text="The quoted text.")
+    prefix = serializers.CharField(allow_blank=True, help_text="Up to 32 characters before the quote.")
+    suffix = serializers.CharField(allow_blank=True, help_text="Up to 32 characters after the quote.")
+
+
+class TagRefSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    facet = serializers.ChoiceField(choices=Tag.Facet.choices)
+
+
+class SourceLinkSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    url = serializers.URLField(help_text="The source in this API.")
+    source_url = serializers.URLField(allow_null=True, help_text="The source on the web, if it has one.")
+    title = serializers.CharField()
+    publisher = serializers.CharField(allow_blank=True)
+    kind = serializers.ChoiceField(choices=Source.Kind.choices)
+    relation = serializers.ChoiceField(choices=ClaimSource.Relation.choices)
+    quote = serializers.CharField(allow_blank=True, help_text="The passage of the source that matters.")
+
+
+class ClaimSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    article = ArticleRefSerializer()
+    revision = RevisionRefSerializer()
+    selector = SelectorSerializer()
+    tags = TagRefSerializer(many=True)
+    sources = SourceLinkSerializer(many=True)
+    status = serializers.ChoiceField(choices=Claim.Status.choices)
+    verdict = serializers.ChoiceField(
+        choices=[(v, label) for v, label in Claim.Verdict.choices if v], allow_null=True
+    )
+    note = serializers.CharField(allow_blank=True)
+    anchor_state = serializers.ChoiceField(choices=Claim.AnchorState.choices)
+    created_by = serializers.CharField(allow_null=True, help_text="Username.")
+    created_at = serializers.DateTimeField()
+    updated_by = serializers.CharField(allow_null=True, help_text="Username.")
+    updated_at = serializers.DateTimeField()
+    version = serializers.IntegerField(help_text="Bumped by every change; the ETag is derived from it.")
+
+
+class TagSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = Tag
+        fields = ["slug", "name", "facet", "description"]
+
+
+class SourceSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    url = serializers.SerializerMethodField(help_text="The source in this API.")
+    source_url = serializers.SerializerMethodField(help_text="The source on the web, if it has one.")
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "url",
+            "source_url",
+            "title",
+            "publisher",
+            "kind",
+            "published_on",
+            "accessed_on",
+            "archived_url",
+            "created_at",
+        ]
+
+    def get_url(self, source: Source) -> str:
+        links: Links = self.context["links"]
+        return links.source(source.pk)
+
+    def get_source_url(self, source: Source) -> str | None:
+        return source.url or None
+
+
+class ArticleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    url = serializers.SerializerMethodField(help_text="The article in this API.")
+    canonical_url = serializers.SerializerMethodField(help_text="The article on the web, if known.")
+    current_revision = serializers.SerializerMethodField(help_text="Number of the current revision.")
+
+    class Meta:
+        model = Article
+        fields = [
+            "id",
+            "url",
+            "title",
+            "canonical_url",
+            "outlet",
+            "byline",
+            "published_at",
+            "language",
+            "current_revision",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_url(self, article: Article) -> str:
+        links: Links = self.context["links"]
+        return links.article(article.pk)
+
+    def get_canonical_url(self, article: Article) -> str | None:
+        return article.url or None
+
+    def get_current_revision(self, article: Article) -> int | None:
+        revision = article.current_revision
+        return revision.number if revision is not None else None
+
+
+class RevisionRefListSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Revision
+        fields = ["number", "url", "content_hash", "created_at"]
+
+    def get_url(self, revision: Revision) -> str:
+        links: Links = self.context["links"]
+        return links.revision(revision.article_id, revision.number)
+
+
+class ArticleDetailSerializer(ArticleSerializer):
+    text = serializers.SerializerMethodField(help_text="The current revision's plain text.")
+    revisions = RevisionRefListSerializer(many=True, read_only=True)
+
+    class Meta(ArticleSerializer.Meta):
+        fields = [*ArticleSerializer.Meta.fields, "text", "revisions"]
+
+    def get_text(self, article: Article) -> str:
+        revision = article.current_revision
+        return revision.text if revision is not None else ""
+
+
+class ArticleImportSerializer(ArticleDetailSerializer):
+    outcome = serializers.SerializerMethodField(help_text="`created`, `revised` or `unchanged`.")
+
+    class Meta(ArticleDetailSerializer.Meta):
+        fields = [*ArticleDetailSerializer.Meta.fields, "outcome"]
+
+    def get_outcome(self, article: Article) -> str:
+        return str(self.context["outcome"])
+
+
+class RevisionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    url = serializers.SerializerMethodField()
+    article = serializers.IntegerField(source="article_id")
+
+    class Meta:
+        model = Revision
+        fields = ["article", "number", "url", "text", "html", "content_hash", "created_at"]
+
+    def get_url(self, revision: Revision) -> str:
+        links: Links = self.context["links"]
+        return links.revision(revision.article_id, revision.number)
+
+
+# --- Write shapes -----------------------------------------------------------------------------------------
+
+
+class ArticleWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Documents the body of `POST /articles/`; the import service itself checks it (`ArticleInput`)."""
+
+    title = serializers.CharField(required=False, help_text="Required unless html has a <title>.")
+    url = serializers.URLField(required=False, help_text="Canonical URL: the same URL again is a revision.")
+    outlet = serializers.CharField(required=False)
+    byline = serializers.CharField(required=False)
+    published_at = serializers.DateTimeField(required=False)
+    language = serializers.CharField(required=False)
+    text = serializers.CharField(required=False, help_text="Plain text; or give html.")
+    html = serializers.CharField(required=False, help_text="HTML, reduced to text by a real parser.")
+
+
+class QuoteSelectorSerializer(StrictFields):
+    type = serializers.ChoiceField(choices=[("TextQuoteSelector", "TextQuoteSelector")])
+    exact = serializers.CharField(trim_whitespace=False)
+    prefix = serializers.CharField(**TEXT)
+    suffix = serializers.CharField(**TEXT)
+
+
+class TargetSerializer(StrictFields):
+    source = serializers.CharField(required=False, help_text="Ignored: the claim's article is the target.")
+    selector = QuoteSelectorSerializer()
+
+
+class ClaimCreateSerializer(StrictFields):
+    """A claim by offsets (`start`, `end`, optionally checked against `exact`) or by quote alone
+    (`exact` with `prefix`/`suffix`, or a W3C `target.selector` of type TextQuoteSelector)."""
+
+    article = serializers.IntegerField(min_value=1)
+    revision = serializers.IntegerField(
+        required=False, min_value=1, help_text="The revision the client read; refused if not current."
+    )
+    start = serializers.IntegerField(required=False, min_value=0)
+    end = serializers.IntegerField(required=False, min_value=1)
+    exact = serializers.CharField(required=False, trim_whitespace=False)
+    prefix = serializers.CharField(**TEXT)
+    suffix = serializers.CharField(**TEXT)
+    target = TargetSerializer(required=False)
+    note = serializers.CharField(**TEXT)
+    tags = serializers.ListField(child=serializers.SlugField(), required=False, max_length=50)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        target = attrs.pop("target", None)
+        if target is not None:
+            if any(name in attrs for name in ("start", "end", "exact", "prefix", "suffix")):
+                raise serializers.ValidationError(
+                    {"target": ["give either target or start/end/exact/prefix/suffix, not both"]}
+                )
+            selector = target["selector"]
+            attrs.update(
+                exact=selector["exact"], prefix=selector.get("prefix", ""), suffix=selector.get("suffix", "")
+            )
+        if "revision" in attrs:
+            attrs["revision_number"] = attrs.pop("revision")
+        return attrs
+
+
+class ClaimUpdateSerializer(StrictFields):
+    note = serializers.CharField(**TEXT)
+    status = serializers.ChoiceField(choices=Claim.Status.choices, required=False)
+    verdict = serializers.ChoiceField(
+        choices=[(v, label) for v, label in Claim.Verdict.choices if v],
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="null (or an empty string) removes the verdict.",
+    )
+    tags = serializers.ListField(
+        child=serializers.SlugField(), required=False, max_length=50, help_text="The claim's tags, replaced."
+    )
+
+    def validate_verdict(self, value: str | None) -> str:
+        return value or ""
+
+
+class SourceAttachSerializer(StrictFields):
+    """An existing source by `source` id, or one found or created by `url` (and `title` if new)."""
+
+    source = serializers.IntegerField(required=False, min_value=1)
+    url = serializers.CharField(required=False, max_length=2000)
+    title = serializers.CharField(required=False, max_length=500)
+    publisher = serializers.CharField(required=False, max_length=200, allow_blank=True)
+    kind = serializers.ChoiceField(choices=Source.Kind.choices, required=False)
+    relation = serializers.ChoiceField(choices=ClaimSource.Relation.choices)
+    quote = serializers.CharField(**TEXT)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("source" in attrs) == ("url" in attrs):
+            raise serializers.ValidationError({"source": ["give either a source id or a url, not both"]})
+        return attrs
+
+
+class SourceCreateSerializer(StrictFields):
+    url = serializers.CharField(max_length=2000, help_text="Normalised; an existing source is returned.")
+    title = serializers.CharField(max_length=500)
+    publisher = serializers.CharField(required=False, max_length=200, allow_blank=True)
+    kind = serializers.ChoiceField(choices=Source.Kind.choices, required=False)
+
+
+class SourceUpdateSerializer(StrictFields, serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = Source
+        fields = ["title", "publisher", "kind", "published_on", "accessed_on", "archived_url"]

@@ -1,0 +1,430 @@
+"""Workflows shared by the HTML views, the API and the management commands.
+
+Plain functions with keyword-only arguments, each one transaction. They check the acting user's role
+against the permission table (`roles.py`); which objects a user may see is the views' and API's
+access helpers' job. `by=None` means the system itself (an import run from the command line).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pghistory
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from annotations import anchoring
+from annotations.importing import ArticleInput
+from annotations.models import AnchorRecord, Article, Claim, ClaimSource, Revision, Source, Tag, User
+from annotations.roles import Action
+from annotations.text import content_hash, normalise_url
+
+
+class StaleEdit(Exception):
+    """The claim changed since the client read it; nothing was saved."""
+
+    def __init__(self, claim: Claim, expected_version: int) -> None:
+        self.claim = claim
+        self.expected_version = expected_version
+        super().__init__(
+            f"claim {claim.pk} is at version {claim.version}, not {expected_version}: "
+            "someone else changed it since you loaded it"
+        )
+
+
+def _require(by: User | None, action: Action) -> None:
+    if by is not None and not by.may(action):
+        raise PermissionDenied(f"your role may not {action.value.replace('_', ' ')}")
+
+
+def _history(by: User | None, **extra: Any) -> pghistory.context:
+    return pghistory.context(user=by.pk if by else None, **extra)
+
+
+# --- Articles and revisions -----------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    article: Article
+    outcome: str  # "created", "revised" or "unchanged"
+    anchor_records: list[AnchorRecord] = field(default_factory=list)
+
+
+@transaction.atomic
+def import_article(*, article_input: ArticleInput, by: User | None = None) -> ImportResult:
+    """Add an article, or a new revision of it, idempotently.
+
+    The same URL (or, without a URL, the same title) with the same text adds nothing; the same URL with
+    new text adds a revision and carries every claim to it.
+    """
+    _require(by, Action.IMPORT_ARTICLE)
+    digest = content_hash(article_input.text)
+    if article_input.url:
+        existing = Article.objects.select_for_update().filter(url=article_input.url).first()
+    else:
+        existing = (
+            Article.objects.select_for_update()
+            .filter(url="", title=article_input.title, current_revision__content_hash=digest)
+            .first()
+        )
+    if existing is None:
+        try:
+            with transaction.atomic():
+                article = Article.objects.create(
+                    title=article_input.title,
+                    url=article_input.url,
+                    outlet=article_input.outlet,
+                    byline=article_input.byline,
+                    published_at=article_input.published_at,
+                    language=article_input.language,
+                )
+        except IntegrityError:
+            # Another import of the same URL won the race: import against it instead.
+            return import_article(article_input=article_input, by=by)
+        _new_revision(article, article_input, digest, by)
+        return ImportResult(article=article, outcome="created")
+    current = existing.current_revision
+    if current is not None and current.content_hash == digest:
+        return ImportResult(article=existing, outcome="unchanged")
+    for name in ("title", "outlet", "byline", "published_at", "language"):
+        if value := getattr(article_input, name):
+            setattr(existing, name, value)
+    existing.save()
+    _, records = add_revision(article=existing, article_input=article_input, by=by)
+    return ImportResult(article=existing, outcome="revised", anchor_records=records)
+
+
+@transaction.atomic
+def add_revision(
+    *, article: Article, article_input: ArticleInput, by: User | None = None
+) -> tuple[Revision, list[AnchorRecord]]:
+    """A new current revision of `article`; every claim is carried to it and none is deleted."""
+    _require(by, Action.IMPORT_ARTICLE)
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    revision = _new_revision(article, article_input, content_hash(article_input.text), by)
+    return revision, _carry_claims(article, revision, by)
+
+
+def _new_revision(article: Article, article_input: ArticleInput, digest: str, by: User | None) -> Revision:
+    last = article.revisions.order_by("-number").values_list("number", flat=True).first() or 0
+    revision = Revision.objects.create(
+        article=article,
+        number=last + 1,
+        text=article_input.text,
+        html=article_input.html,
+        content_hash=digest,
+        created_by=by,
+    )
+    article.current_revision = revision
+    article.save(update_fields=["current_revision", "updated_at"])
+    return revision
+
+
+def _carry_claims(article: Article, target: Revision, by: User | None) -> list[AnchorRecord]:
+    claims = list(article.claims.select_for_update().select_related("revision").order_by("pk"))
+    by_revision: dict[int, list[Claim]] = defaultdict(list)
+    for claim in claims:
+        by_revision[claim.revision_id].append(claim)
+    records: list[AnchorRecord] = []
+    now = timezone.now()
+    with _history(by, reason=f"carried to revision {target.number}"):
+        for group in by_revision.values():
+            old_text = group[0].revision.text
+            anchors = anchoring.carry_many(old_text, target.text, [(c.start, c.end) for c in group])
+            for claim, anchor in zip(group, anchors, strict=True):
+                records.append(_apply_anchor(claim, anchor, target, now, by))
+        Claim.objects.bulk_update(
+            claims,
+            [
+                "revision",
+                "start",
+                "end",
+                "exact",
+                "prefix",
+                "suffix",
+                "anchor_state",
+                "version",
+                "updated_at",
+                "updated_by",
+            ],
+            batch_size=500,
+        )
+    return AnchorRecord.objects.bulk_create(records)
+
+
+def _apply_anchor(
+    claim: Claim, anchor: anchoring.Anchor, target: Revision, now: Any, by: User | None
+) -> AnchorRecord:
+    record = AnchorRecord(
+        claim=claim,
+        from_revision_id=claim.revision_id,
+        to_revision=target,
+        state=anchor.state,
+        old_start=claim.start,
+        old_end=claim.end,
+        old_exact=claim.exact,
+    )
+    if anchor.state == "orphaned":
+        # Kept on its old revision with its old quote, for an editor to re-attach or dismiss.
+        claim.anchor_state = anchor.state
+    else:
+        record.new_start, record.new_end = anchor.start, anchor.end
+        record.new_exact = target.text[anchor.start : anchor.end]
+        claim.revision = target
+        claim.start, claim.end, claim.exact = anchor.start, anchor.end, record.new_exact
+        claim.prefix, claim.suffix = anchoring.context_for(target.text, anchor.start, anchor.end)
+        claim.anchor_state = anchor.state
+    claim.version += 1
+    claim.updated_at = now
+    claim.updated_by = by
+    return record
+
+
+# --- Claims ----------------------------------------------------------------------------------------------
+
+
+def _span_error(message: str, field_name: str = "selector") -> ValidationError:
+    return ValidationError({field_name: [message]})
+
+
+def resolve_span(
+    text: str,
+    *,
+    start: int | None = None,
+    end: int | None = None,
+    exact: str | None = None,
+    prefix: str = "",
+    suffix: str = "",
+) -> tuple[int, int]:
+    """The (start, end) a client means, from offsets or from a quote; a ValidationError says what is wrong."""
+    if start is not None or end is not None:
+        if start is None or end is None:
+            raise _span_error("give both start and end, or neither")
+        if not 0 <= start < end <= len(text):
+            raise _span_error(
+                f"offsets {start}..{end} are out of range: the text has {len(text)} characters "
+                "and start must be less than end"
+            )
+        if exact is not None and text[start:end] != exact:
+            raise _span_error(
+                f"exact {exact!r} does not match the text at {start}..{end}, which reads {text[start:end]!r}"
+            )
+        return start, end
+    if not exact:
+        raise _span_error("give start and end offsets or an exact quote")
+    candidates = anchoring.find_candidates(text, exact, prefix, suffix)
+    if not candidates:
+        raise _span_error(f"the quote {exact!r} does not occur in the article's current text")
+    if len(candidates) > 1:
+        raise _span_error(
+            f"the quote {exact!r} occurs {len(candidates)} times; add a prefix or suffix "
+            "(or offsets) to say which one"
+        )
+    return candidates[0], candidates[0] + len(exact)
+
+
+@transaction.atomic
+def create_claim(
+    *,
+    article: Article,
+    by: User | None,
+    start: int | None = None,
+    end: int | None = None,
+    exact: str | None = None,
+    prefix: str = "",
+    suffix: str = "",
+    note: str = "",
+    tags: list[Tag] | None = None,
+    revision_number: int | None = None,
+) -> Claim:
+    """A claim on the current revision, from offsets (checked against `exact` if given) or a quote."""
+    _require(by, Action.CREATE_CLAIM)
+    revision = article.current_revision
+    if revision is None:
+        raise ValidationError({"article": ["the article has no text yet"]})
+    if revision_number is not None and revision_number != revision.number:
+        raise ValidationError(
+            {
+                "revision": [
+                    f"revision {revision_number} is not the current revision "
+                    f"({revision.number}); reload the article"
+                ]
+            }
+        )
+    start, end = resolve_span(revision.text, start=start, end=end, exact=exact, prefix=prefix, suffix=suffix)
+    quote = revision.text[start:end]
+    if not quote.strip():
+        raise _span_error("the selection is only white space")
+    claim_prefix, claim_suffix = anchoring.context_for(revision.text, start, end)
+    with _history(by):
+        claim = Claim.objects.create(
+            article=article,
+            revision=revision,
+            start=start,
+            end=end,
+            exact=quote,
+            prefix=claim_prefix,
+            suffix=claim_suffix,
+            note=note,
+            created_by=by,
+            updated_by=by,
+        )
+        if tags:
+            claim.set_tags(tags, by=by)
+    return claim
+
+
+UNSET: Any = object()
+
+
+@transaction.atomic
+def update_claim(
+    *,
+    claim: Claim,
+    by: User | None,
+    expected_version: int,
+    note: str = UNSET,
+    status: str = UNSET,
+    verdict: str = UNSET,
+    tags: list[Tag] = UNSET,
+) -> Claim:
+    """Change a claim if nobody else has since `expected_version`; otherwise raise StaleEdit."""
+    locked = _lock(claim, expected_version)
+    changed: list[str] = []
+    if status is not UNSET and status != locked.status:
+        if status not in Claim.Status.values:
+            raise ValidationError({"status": [f"{status!r} is not a status"]})
+        needed = (
+            Action.REVIEW_CLAIM
+            if Claim.Status.REVIEWED in (status, locked.status)
+            else Action.SUBMIT_FOR_REVIEW
+        )
+        _require(by, needed)
+        locked.status = status
+        changed.append("status")
+    if verdict is not UNSET and verdict != locked.verdict:
+        if verdict not in Claim.Verdict.values:
+            raise ValidationError({"verdict": [f"{verdict!r} is not a verdict"]})
+        _require(by, Action.REVIEW_CLAIM)
+        locked.verdict = verdict
+        changed.append("verdict")
+    if note is not UNSET and note != locked.note:
+        if by is not None and not (by.may(Action.EDIT_CLAIM) or by.may(Action.REVIEW_CLAIM)):
+            raise PermissionDenied("your role may not edit notes")
+        locked.note = note
+        changed.append("note")
+    with _history(by):
+        if tags is not UNSET:
+            _require(by, Action.EDIT_CLAIM)
+            locked.set_tags(tags, by=by)  # bumps the version itself when the tags change
+        if changed:
+            locked.version += 1
+            locked.updated_by, locked.updated_at = by, timezone.now()
+            locked.save(update_fields=[*changed, "version", "updated_by", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def delete_claim(*, claim: Claim, by: User | None, expected_version: int) -> None:
+    _require(by, Action.DELETE_CLAIM)
+    locked = _lock(claim, expected_version)
+    with _history(by):
+        locked.delete()
+
+
+@transaction.atomic
+def reattach_claim(
+    *, claim: Claim, by: User | None, expected_version: int, start: int, end: int, exact: str | None = None
+) -> Claim:
+    """An editor's fix for an orphaned or needs-recheck claim: the span on the current revision they chose."""
+    _require(by, Action.EDIT_CLAIM)
+    locked = _lock(claim, expected_version)
+    revision = locked.article.current_revision
+    assert revision is not None  # a claim exists, so the article has text
+    start, end = resolve_span(revision.text, start=start, end=end, exact=exact)
+    locked.revision, locked.start, locked.end = revision, start, end
+    locked.exact = revision.text[start:end]
+    locked.prefix, locked.suffix = anchoring.context_for(revision.text, start, end)
+    locked.anchor_state = Claim.AnchorState.ANCHORED
+    locked.attention_dismissed_at = None
+    with _history(by, reason="re-attached by an editor"):
+        locked.version += 1
+        locked.updated_by, locked.updated_at = by, timezone.now()
+        locked.save()
+    return locked
+
+
+@transaction.atomic
+def dismiss_attention(*, claim: Claim, by: User | None, expected_version: int) -> Claim:
+    """An editor has looked at a flagged claim: a changed figure is accepted where it now stands; an orphan is
+    taken off the article's list (kept, with its old quote)."""
+    _require(by, Action.EDIT_CLAIM)
+    locked = _lock(claim, expected_version)
+    if locked.anchor_state == Claim.AnchorState.NEEDS_RECHECK:
+        locked.anchor_state = Claim.AnchorState.ANCHORED
+    else:
+        locked.attention_dismissed_at = timezone.now()
+    with _history(by, reason="dismissed by an editor"):
+        locked.version += 1
+        locked.updated_by, locked.updated_at = by, timezone.now()
+        locked.save()
+    return locked
+
+
+def _lock(claim: Claim, expected_version: int) -> Claim:
+    locked = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("article__current_revision")
+        .get(pk=claim.pk)
+    )
+    if locked.version != expected_version:
+        raise StaleEdit(locked, expected_version)
+    return locked
+
+
+# --- Sources --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def find_or_create_source(
+    *, url: str, title: str, by: User | None, publisher: str = "", kind: str = Source.Kind.OTHER
+) -> Source:
+    """The source at `url` (normalised), created with `title` if new."""
+    _require(by, Action.EDIT_SOURCE)
+    try:
+        normalised = normalise_url(url)
+    except ValueError as error:
+        raise ValidationError({"url": [str(error)]}) from None
+    if not title.strip():
+        raise ValidationError({"title": ["a source needs a title"]})
+    source, _ = Source.objects.get_or_create(
+        url=normalised,
+        defaults={"title": title.strip(), "publisher": publisher, "kind": kind, "created_by": by},
+    )
+    return source
+
+
+@transaction.atomic
+def attach_source(
+    *, claim: Claim, source: Source, relation: str, quote: str = "", by: User | None, expected_version: int
+) -> Claim:
+    _require(by, Action.EDIT_CLAIM)
+    if relation not in ClaimSource.Relation.values:
+        raise ValidationError({"relation": [f"{relation!r} is not one of supports, refutes, context"]})
+    locked = _lock(claim, expected_version)
+    with _history(by):
+        locked.attach_source(source, relation=relation, quote=quote, by=by)
+    return locked
+
+
+@transaction.atomic
+def detach_source(*, claim: Claim, source: Source, by: User | None, expected_version: int) -> Claim:
+    _require(by, Action.EDIT_CLAIM)
+    locked = _lock(claim, expected_version)
+    with _history(by):
+        locked.detach_source(source, by=by)
+    return locked

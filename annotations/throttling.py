@@ -1,0 +1,77 @@
+"""Rate limits per API token and per user, counted in PostgreSQL so that every app process shares them.
+
+A fixed window per key (`token:<id>`, `user:<id>`): one upsert statement counts the request against
+both keys at once and returns the counts, so a limit costs one round trip and no cache server. Rates
+come from `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]` (`token` and `user`, e.g. "3000/min"); a
+request over either limit gets 429 with `Retry-After` (the seconds until its window ends).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
+
+from annotations.models import ApiToken
+
+TABLE = "annotations_api_rate_window"
+
+_UPSERT = f"""
+INSERT INTO {TABLE} AS w (key, window_start, hits)
+SELECT key, window_start, 1 FROM unnest(%s::text[], %s::timestamptz[]) AS t(key, window_start)
+ON CONFLICT (key) DO UPDATE SET
+    hits = CASE WHEN w.window_start = EXCLUDED.window_start THEN w.hits + 1 ELSE 1 END,
+    window_start = EXCLUDED.window_start
+RETURNING key, hits
+"""
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """"3000/min" -> (3000, 60): the number of requests and the window in seconds."""
+    count, _, period = rate.partition("/")
+    return int(count), _PERIODS[period.strip()[0]]
+
+
+class ApiRateThrottle(BaseThrottle):
+    def __init__(self) -> None:
+        self.retry_after: float | None = None
+
+    def limits(self, request: Request) -> dict[str, tuple[int, int]]:
+        rates = api_settings.DEFAULT_THROTTLE_RATES
+        limits: dict[str, tuple[int, int]] = {}
+        if isinstance(request.auth, ApiToken) and rates.get("token"):
+            limits[f"token:{request.auth.pk}"] = parse_rate(rates["token"])
+        if request.user.is_authenticated and rates.get("user"):
+            limits[f"user:{request.user.pk}"] = parse_rate(rates["user"])
+        return limits
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        limits = self.limits(request)
+        if not limits:
+            return True
+        now = time.time()
+        starts = {key: math.floor(now / window) * window for key, (_, window) in limits.items()}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _UPSERT,
+                [list(starts), [datetime.fromtimestamp(start, UTC) for start in starts.values()]],
+            )
+            hits = dict(cursor.fetchall())
+        waits = [
+            starts[key] + window - now
+            for key, (allowed, window) in limits.items()
+            if hits.get(key, 0) > allowed
+        ]
+        self.retry_after = max(waits) if waits else None
+        return not waits
+
+    def wait(self) -> float | None:
+        return self.retry_after

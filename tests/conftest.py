@@ -1,0 +1,62 @@
+"""Shared fixtures. Every test runs on real PostgreSQL (the embedded server, or DATABASE_URL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotations.models import Tag, User
+from annotations.roles import Role
+from annotations.vocabulary import ensure_vocabulary
+from tests.factories import ArticleFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _vocabulary(request):
+    """The tag vocabulary a migration adds, back in place after a live-server test flushed it."""
+    if {"db", "transactional_db", "live_server"} & set(
+        request.fixturenames
+    ) or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("transactional_db" if "live_server" in request.fixturenames else "db")
+        ensure_vocabulary(Tag)
+
+
+@pytest.fixture
+def editor(db) -> User:
+    return UserFactory(username="editor", role=Role.EDITOR)
+
+
+@pytest.fixture
+def colleague(db) -> User:
+    return UserFactory(username="colleague", role=Role.EDITOR)
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    return UserFactory(username="reviewer", role=Role.REVIEWER)
+
+
+@pytest.fixture
+def researcher(db) -> User:
+    return UserFactory(username="researcher", role=Role.RESEARCHER)
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return UserFactory(username="admin", role=Role.ADMIN, is_superuser=True, is_staff=True)
+
+
+DEMO_TEXT = (
+    "New York City has accepted around 160,000 asylum seekers since April 2022, forcing leaders to make "
+    "substantial budget cuts. Former Mayor Bill de Blasio in 2014 signed into law a bill, and he enacted "
+    "legislation in 2018 that doubled down on this policy."
+)
+
+
+@pytest.fixture
+def article(db):
+    return ArticleFactory(text=DEMO_TEXT)

@@ -1,0 +1,120 @@
+"""The embedded PostgreSQL: started on demand, stopped on exit or Ctrl-C, its data reused next time."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+START = """
+import sys, time, psycopg
+from newsroom.database import embedded_database_url
+url = embedded_database_url()
+with psycopg.connect(url, autocommit=True) as conn:
+    conn.execute("CREATE TABLE IF NOT EXISTS visits (n int)")
+    conn.execute("INSERT INTO visits VALUES (1)")
+    print(conn.execute("SELECT count(*) FROM visits").fetchone()[0], flush=True)
+if sys.argv[1] == "wait":
+    print("ready", flush=True)
+    time.sleep(120)
+"""
+
+
+def _servers_for(pgdata: Path) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        if process.info["name"] == "postgres" and str(pgdata) in " ".join(process.info["cmdline"] or []):
+            found.append(process)
+    return found
+
+
+def _python(pgdata: Path, mode: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"EMBEDDED_PGDATA": str(pgdata)}
+    return subprocess.Popen(
+        [sys.executable, "-c", START, mode],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        # As from a terminal: a CI runner may start us with Ctrl-C ignored, which children would inherit.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def _wait_until_stopped(pgdata: Path) -> None:
+    deadline = time.monotonic() + 20
+    while _servers_for(pgdata) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def _start_and_hold(pgdata: Path) -> subprocess.Popen[str]:
+    process = _python(pgdata, "wait")
+    assert process.stdout is not None
+    process.stdout.readline()
+    assert process.stdout.readline().strip() == "ready"
+    assert _servers_for(pgdata), "the server should be running while the process holds it"
+    return process
+
+
+@pytest.fixture
+def pgdata(tmp_path_factory):
+    # A short path: PostgreSQL's socket path must stay under ~100 bytes.
+    folder = Path(tmp_path_factory.mktemp("pg", numbered=True)) / "data"
+    yield folder
+    for process in _servers_for(folder):
+        process.kill()
+
+
+def test_it_stops_on_exit_and_reuses_the_data_next_time(pgdata):
+    first = _python(pgdata, "exit")
+    out, err = first.communicate(timeout=90)
+    assert first.returncode == 0, err
+    assert out.strip() == "1"
+    assert _servers_for(pgdata) == []
+    second = _python(pgdata, "exit")
+    out, err = second.communicate(timeout=90)
+    assert out.strip() == "2", err  # the first run's row is still there
+    assert _servers_for(pgdata) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_kill_stops_the_server(pgdata, signum):
+    process = _start_and_hold(pgdata)
+    process.send_signal(signum)
+    process.wait(timeout=60)
+    _wait_until_stopped(pgdata)
+    assert _servers_for(pgdata) == []
+
+
+def test_a_holder_killed_without_notice_does_not_keep_the_server_running(pgdata):
+    process = _start_and_hold(pgdata)
+    process.kill()  # SIGKILL: no atexit, its pid stays in the server's list of holders
+    process.wait(timeout=30)
+    assert _servers_for(pgdata), "nobody stopped the server"
+    follower = _python(pgdata, "exit")
+    out, err = follower.communicate(timeout=90)
+    assert out.strip() == "2", err
+    _wait_until_stopped(pgdata)
+    assert _servers_for(pgdata) == []
+
+
+def test_two_processes_share_one_server_and_the_last_one_stops_it(pgdata):
+    first = _start_and_hold(pgdata)
+    second = _start_and_hold(pgdata)
+    first.send_signal(signal.SIGINT)
+    first.wait(timeout=60)
+    time.sleep(1)
+    assert _servers_for(pgdata), "stopped while the second process still used it"
+    second.send_signal(signal.SIGINT)
+    second.wait(timeout=60)
+    _wait_until_stopped(pgdata)
+    assert _servers_for(pgdata) == []

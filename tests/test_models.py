@@ -1,0 +1,122 @@
+"""Integrity the database itself enforces, whatever code writes to it."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, IntegrityError, transaction
+
+from annotations.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source, Tag
+from tests.factories import ArticleFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _claim(article: Article, **overrides) -> Claim:
+    revision = article.current_revision
+    assert revision is not None
+    fields = {"article": article, "revision": revision, "start": 0, "end": 3, "exact": revision.text[0:3]}
+    return Claim(**(fields | overrides))
+
+
+def test_a_claim_with_start_after_end_is_refused_by_the_database(article):
+    with pytest.raises(IntegrityError, match="violates check constraint"), transaction.atomic():
+        _claim(article, start=5, end=2, exact="").save()
+
+
+def test_an_empty_span_is_refused_by_the_database(article):
+    with pytest.raises(IntegrityError, match="claim_span_ordered"), transaction.atomic():
+        _claim(article, start=4, end=4, exact="").save()
+
+
+def test_a_quote_that_does_not_fit_its_span_is_refused_by_the_database(article):
+    with pytest.raises(IntegrityError, match="claim_exact_fits_span"), transaction.atomic():
+        _claim(article, start=0, end=3, exact="four").save()
+
+
+def test_a_revision_cannot_be_changed_once_written(article):
+    revision = article.current_revision
+    with (
+        pytest.raises(DatabaseError, match="Cannot update rows from annotations_revision"),
+        transaction.atomic(),
+    ):
+        Revision.objects.filter(pk=revision.pk).update(text="rewritten history")
+    revision.refresh_from_db()
+    assert revision.text.startswith("New York City")
+
+
+def test_two_articles_cannot_share_a_url(db):
+    ArticleFactory(url="https://news.example/same")
+    with pytest.raises(IntegrityError, match="article_url_unique"), transaction.atomic():
+        Article.objects.create(title="Copy", url="https://news.example/same")
+
+
+def test_articles_without_a_url_may_coexist(db):
+    Article.objects.create(title="One")
+    Article.objects.create(title="Two")
+    assert Article.objects.filter(url="").count() == 2
+
+
+def test_a_source_url_is_unique(db):
+    SourceFactory(url="https://stats.example/table")
+    with pytest.raises(IntegrityError, match="source_url_unique"), transaction.atomic():
+        Source.objects.create(url="https://stats.example/table", title="Again")
+
+
+def test_a_claim_links_a_source_and_a_tag_only_once(article):
+    claim = _claim(article)
+    claim.save()
+    source = SourceFactory()
+    tag = Tag.objects.get(slug="statistic")
+    ClaimSource.objects.create(claim=claim, source=source, relation="supports")
+    ClaimTag.objects.create(claim=claim, tag=tag)
+    with pytest.raises(IntegrityError, match="claim_source_unique"), transaction.atomic():
+        ClaimSource.objects.create(claim=claim, source=source, relation="refutes")
+    with pytest.raises(IntegrityError, match="claim_tag_unique"), transaction.atomic():
+        ClaimTag.objects.create(claim=claim, tag=tag)
+
+
+def test_the_vocabulary_has_claim_types_and_topics(db):
+    facets = set(Tag.objects.values_list("facet", flat=True))
+    assert facets == {Tag.Facet.CLAIM_TYPE, Tag.Facet.TOPIC}
+    assert Tag.objects.filter(slug="statistic", facet=Tag.Facet.CLAIM_TYPE).exists()
+
+
+def test_a_source_in_use_cannot_be_deleted(article):
+    claim = _claim(article)
+    claim.save()
+    source = SourceFactory()
+    ClaimSource.objects.create(claim=claim, source=source, relation="context")
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        source.delete()
+
+
+def test_claims_are_filtered_by_chainable_querysets(article):
+    first = _claim(article, status=Claim.Status.REVIEWED, verdict=Claim.Verdict.FALSE)
+    first.save()
+    second = _claim(
+        article,
+        start=4,
+        end=8,
+        exact=article.current_revision.text[4:8],
+        anchor_state=Claim.AnchorState.ORPHANED,
+    )
+    second.save()
+    ClaimTag.objects.create(claim=first, tag=Tag.objects.get(slug="statistic"))
+    assert list(Claim.objects.for_article(article).with_status("reviewed")) == [first]
+    assert list(Claim.objects.with_verdict("false").tagged("statistic")) == [first]
+    assert list(Claim.objects.needing_attention()) == [second]
+    counted = Article.objects.with_claim_counts().get(pk=article.pk)
+    assert (counted.claim_count, counted.attention_count) == (2, 1)
+
+
+def test_deleting_an_article_deletes_its_revisions_and_claims_but_not_a_revision_alone(article):
+    from django.db.models import RestrictedError
+
+    claim = _claim(article)
+    claim.save()
+    with pytest.raises(RestrictedError):
+        Revision.objects.filter(pk=article.current_revision_id).delete()
+    article.delete()
+    assert not Claim.objects.exists() and not Revision.objects.exists()
