@@ -78,6 +78,7 @@ class RolePermission(BasePermission):
 
 class ApiViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     permission_classes = [RolePermission]
+    lookup_value_regex = "[0-9]+"  # anything else is no such URL (404), not a failed lookup
     write_actions: dict[str, tuple[Action, ...]] = {}
 
     @property
@@ -173,6 +174,12 @@ class ClaimViewSet(
         "attach_source": (Action.EDIT_CLAIM,),
         "detach_source": (Action.EDIT_CLAIM,),
     }
+
+    def get_renderers(self) -> list[Any]:
+        if self.request is not None and self.request.method not in SAFE_METHODS:
+            # A write answers with the claim as changed, which may have no verdict: no ClaimReview.
+            return [OrjsonRenderer(), W3CAnnotationRenderer()]
+        return super().get_renderers()
 
     def get_queryset(self) -> QuerySet[Claim]:
         claims = Claim.objects.visible_to(self.request.user)
@@ -272,9 +279,7 @@ class ClaimViewSet(
         services.delete_claim(claim=claim, by=self.user, expected_version=self._expected_version(claim))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        request=SourceAttachSerializer, parameters=[ETAG_HEADER], responses={200: ClaimSerializer}
-    )
+    @extend_schema(request=SourceAttachSerializer, parameters=[ETAG_HEADER], responses={200: ClaimSerializer})
     @action(detail=True, methods=["post"], url_path="sources")
     def attach_source(self, request: Request, pk: str) -> Response:
         """Attach a source to the claim (or change how it relates); answers with the changed claim."""
@@ -326,9 +331,7 @@ class ClaimViewSet(
         "to it (200, `revised`); a new article answers 201 (`created`).",
     ),
 )
-class ArticleViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet
-):
+class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = ArticleFilter
     pagination_class = KeysetPagination
@@ -379,7 +382,9 @@ class TagViewSet(mixins.ListModelMixin, ApiViewSet):
 
 
 @extend_schema_view(
-    create=extend_schema(request=SourceCreateSerializer, responses={201: SourceSerializer, 200: SourceSerializer}),
+    create=extend_schema(
+        request=SourceCreateSerializer, responses={201: SourceSerializer, 200: SourceSerializer}
+    ),
     partial_update=extend_schema(request=SourceUpdateSerializer, responses={200: SourceSerializer}),
 )
 class SourceViewSet(

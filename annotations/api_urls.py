@@ -13,7 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    re_path(r"^api/(?P<rest>.*)$", not_found),
+    re_path(r"^api/(?P<rest>[\s\S]*)$", not_found),  # [\s\S]: also paths with a newline in them
     path("account/tokens/", account_views.api_tokens, name="api_tokens"),
     path("account/tokens/<int:pk>/revoke/", account_views.revoke_api_token, name="revoke_api_token"),
 ]

@@ -34,12 +34,7 @@ class BearerTokenAuthentication(BaseAuthentication):
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("the token is not valid") from None
-        token = (
-            ApiToken.objects.active()
-            .select_related("user")
-            .filter(key_hash=ApiToken.hash(raw))
-            .first()
-        )
+        token = ApiToken.objects.active().select_related("user").filter(key_hash=ApiToken.hash(raw)).first()
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("the token is not valid, has expired or was revoked")
         now = timezone.now()

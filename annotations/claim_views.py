@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from annotations import services
-from annotations.access import get_article_for_user, get_claim_for_user
+from annotations.access import get_article_for_user, get_claim_for_user, get_suggestion_for_user
 from annotations.forms import ClaimEditForm, SourceAttachForm, SpanForm
 from annotations.history import changes_since, history_entries
 from annotations.models import Claim, Tag, User
 from annotations.roles import Action
 from annotations.views import HtmxRequest
-from annotations.workspace import panel_context, workspace_context
+from annotations.workspace import SHOW_SUGGESTIONS, panel_context, workspace_context
 
 PANEL = "annotations/claim_panel.html#panel"
 WORKSPACE = "annotations/article_workspace_update.html"
@@ -53,6 +53,8 @@ def _workspace(
     context = workspace_context(request, article, oob=True, selected_id=claim.pk if claim else None)
     if claim is not None:
         context |= panel_context(request, claim, **extra)
+    else:
+        context |= extra
     return TemplateResponse(request, WORKSPACE, context, status=status)
 
 
@@ -185,7 +187,7 @@ def claim_detach_source(request: HtmxRequest, pk: int, source_pk: int) -> HttpRe
     claim = get_claim_for_user(request, pk)
     link = claim.claim_sources.filter(source_id=source_pk).select_related("source").first()
     if link is None:
-        return _panel(request, claim, status=404, error="That source is not attached to this claim.")
+        return _panel(request, claim, status=422, error="That source is not attached to this claim.")
     try:
         claim = services.detach_source(
             claim=claim, source=link.source, by=_user(request), expected_version=_version(request)
@@ -257,3 +259,31 @@ def _version(request: HtmxRequest) -> int:
         return int(request.POST.get("version", ""))
     except ValueError:
         raise BadRequest("The form was incomplete (no version); reload the page.") from None
+
+
+@require_POST
+@login_required
+def suggestions_toggle(request: HtmxRequest, article_pk: int) -> HttpResponse:
+    """Show or hide the suggested sentences and figures (remembered for this editor's session)."""
+    article = get_article_for_user(request, article_pk)
+    request.session[SHOW_SUGGESTIONS] = not request.session.get(SHOW_SUGGESTIONS, False)
+    return redirect("article_detail", pk=article.pk)
+
+
+@require_POST
+@login_required
+def suggestion_accept(request: HtmxRequest, pk: int) -> HttpResponse:
+    suggestion = get_suggestion_for_user(request, pk)
+    try:
+        claim = services.accept_suggestion(suggestion=suggestion, by=_user(request))
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain")
+    return _workspace(request, claim, suggestion.article_id, status=201)
+
+
+@require_POST
+@login_required
+def suggestion_dismiss(request: HtmxRequest, pk: int) -> HttpResponse:
+    suggestion = get_suggestion_for_user(request, pk)
+    services.dismiss_suggestion(suggestion=suggestion, by=_user(request))
+    return _workspace(request, None, suggestion.article_id, empty_message="Suggestion dismissed.")

@@ -1,13 +1,14 @@
-"""Turning a text and its claims' spans into segments to render, overlaps included (no Django import).
+"""Turning a text and the spans on it (claims, suggestions) into segments to render, overlaps included.
 
-The article is shown with `white-space: pre-wrap`, so the page's text is exactly the revision's text and
-offsets counted in the browser map straight back to it.
+Pure Python, no Django. The article is shown with `white-space: pre-wrap`, so the page's text is exactly
+the revision's text and offsets counted in the browser map straight back to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,32 +16,31 @@ class Segment:
     start: int
     end: int
     text: str
-    claim_ids: tuple[int, ...]  # the claims covering this stretch, shortest (innermost) first
+    keys: tuple[Any, ...]  # the spans covering this stretch, shortest (innermost) first
 
     @property
     def depth(self) -> int:
-        return len(self.claim_ids)
+        return len(self.keys)
 
 
-def segments(text: str, spans: Iterable[tuple[int, int, int]]) -> list[Segment]:
-    """Split `text` at every claim boundary; `spans` are (claim id, start, end) in code points.
+def segments(text: str, spans: Iterable[tuple[Hashable, int, int]]) -> list[Segment]:
+    """Split `text` at every span boundary; `spans` are (key, start, end) in code points, keys unique.
 
     Runs in O((n + k) log k) for k spans, so a thousand claims cost little.
     """
-    spans = [(claim_id, max(0, start), min(len(text), end)) for claim_id, start, end in spans]
-    spans = [span for span in spans if span[1] < span[2]]
-    length = {claim_id: end - start for claim_id, start, end in spans}
-    cuts = sorted({0, len(text), *(s for _, s, _ in spans), *(e for _, _, e in spans)})
-    opening: dict[int, list[int]] = {}
-    closing: dict[int, list[int]] = {}
-    for claim_id, start, end in spans:
-        opening.setdefault(start, []).append(claim_id)
-        closing.setdefault(end, []).append(claim_id)
-    active: set[int] = set()
+    clipped = [(key, max(0, start), min(len(text), end)) for key, start, end in spans]
+    clipped = [span for span in clipped if span[1] < span[2]]
+    order = {key: (end - start, index) for index, (key, start, end) in enumerate(clipped)}
+    cuts = sorted({0, len(text), *(s for _, s, _ in clipped), *(e for _, _, e in clipped)})
+    opening: dict[int, list[Hashable]] = {}
+    closing: dict[int, list[Hashable]] = {}
+    for key, start, end in clipped:
+        opening.setdefault(start, []).append(key)
+        closing.setdefault(end, []).append(key)
+    active: set[Hashable] = set()
     result: list[Segment] = []
     for left, right in zip(cuts, cuts[1:], strict=False):
         active.difference_update(closing.get(left, ()))
         active.update(opening.get(left, ()))
-        covering = tuple(sorted(active, key=lambda claim_id: (length[claim_id], claim_id)))
-        result.append(Segment(left, right, text[left:right], covering))
+        result.append(Segment(left, right, text[left:right], tuple(sorted(active, key=order.__getitem__))))
     return result

@@ -440,3 +440,61 @@ class ApiToken(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class SuggestionQuerySet(models.QuerySet["Suggestion"]):
+    def open(self) -> SuggestionQuerySet:
+        """Neither accepted as a claim nor dismissed."""
+        return self.filter(dismissed_at__isnull=True, claim__isnull=True)
+
+
+class Suggestion(models.Model):
+    """A sentence worth checking or a figure worth claiming, found by `annotations.suggestions` on import.
+
+    Stored per revision, so pages show them without recomputing; a dismissal holds for the article (the
+    same text is not suggested again in a later revision).
+    """
+
+    class Kind(models.TextChoices):
+        SENTENCE = "sentence", "Check-worthy sentence"
+        FIGURE = "figure", "Figure"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="suggestions")
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="suggestions")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField()
+    score = models.FloatField(help_text="Check-worthiness in [0, 1]; 1 for figures.")
+    figure_kind = models.CharField(max_length=16, blank=True, help_text="quantity, money, rate, ...")
+    claim = models.ForeignKey(
+        Claim,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The claim it was accepted as.",
+    )
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = SuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["revision", "start", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "kind", "start", "end"], name="suggestion_unique"),
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="suggestion_span_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 60 else self.text[:59] + "…"
+
+    @property
+    def strength(self) -> str:
+        """How strongly to show it: figures always stand out; sentences by their score."""
+        if self.kind == self.Kind.FIGURE or self.score >= 0.2:
+            return "high"
+        return "medium" if self.score >= 0.15 else "low"

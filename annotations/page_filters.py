@@ -7,7 +7,6 @@ from typing import Any
 import django_filters
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import Exists, OuterRef, QuerySet
-from django_filters.widgets import BooleanWidget
 
 from annotations.models import Article, Claim, ClaimSource, Tag
 
@@ -15,14 +14,23 @@ from annotations.models import Article, Claim, ClaimSource, Tag
 class ArticleFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search titles and text")
     tag = django_filters.ModelChoiceFilter(
-        queryset=Tag.objects.all(), to_field_name="slug", method="with_claims", label="Tag"
+        queryset=Tag.objects.all(),
+        to_field_name="slug",
+        method="with_claims",
+        label="Tag",
+        empty_label="Any tag",
     )
-    status = django_filters.ChoiceFilter(choices=Claim.Status.choices, method="with_claims")
-    verdict = django_filters.ChoiceFilter(choices=Claim.Verdict.choices[1:], method="with_claims")
-    attention = django_filters.BooleanFilter(
+    status = django_filters.ChoiceFilter(
+        choices=Claim.Status.choices, method="with_claims", empty_label="Any status"
+    )
+    verdict = django_filters.ChoiceFilter(
+        choices=Claim.Verdict.choices[1:], method="with_claims", empty_label="Any verdict"
+    )
+    attention = django_filters.ChoiceFilter(
+        choices=[("yes", "Has orphaned or changed claims"), ("no", "Has none")],
+        empty_label="Any",
         method="needing_attention",
-        label="Has orphaned or changed claims",
-        widget=BooleanWidget,
+        label="Attention",
     )
 
     class Meta:
@@ -61,11 +69,17 @@ class ArticleFilter(django_filters.FilterSet):
 
 class ClaimPageFilter(django_filters.FilterSet):
     tag = django_filters.ModelChoiceFilter(
-        queryset=Tag.objects.all(), to_field_name="slug", field_name="tags", label="Tag"
+        queryset=Tag.objects.all(),
+        to_field_name="slug",
+        field_name="tags",
+        label="Tag",
+        empty_label="Any tag",
     )
-    status = django_filters.ChoiceFilter(choices=Claim.Status.choices)
-    verdict = django_filters.ChoiceFilter(choices=Claim.Verdict.choices[1:])
-    anchor_state = django_filters.ChoiceFilter(choices=Claim.AnchorState.choices, label="Anchor")
+    status = django_filters.ChoiceFilter(choices=Claim.Status.choices, empty_label="Any status")
+    verdict = django_filters.ChoiceFilter(choices=Claim.Verdict.choices[1:], empty_label="Any verdict")
+    anchor_state = django_filters.ChoiceFilter(
+        choices=Claim.AnchorState.choices, label="Anchor", empty_label="Any anchor"
+    )
     source_domain = django_filters.CharFilter(method="cited_domain", label="Source domain")
     q = django_filters.CharFilter(method="search", label="Search quotes and notes")
 

@@ -65,9 +65,7 @@ class KeysetPagination(BasePagination):
         self.next_url = None
         if more:
             cursor = _encode([_value(page[-1], key) for key in keys])
-            self.next_url = replace_query_param(
-                request.build_absolute_uri(), self.cursor_query_param, cursor
-            )
+            self.next_url = replace_query_param(request.build_absolute_uri(), self.cursor_query_param, cursor)
         return page
 
     def get_paginated_response(self, data: Any) -> Response:

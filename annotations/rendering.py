@@ -38,22 +38,44 @@ class ClaimRow:
     source_count: int = 0
 
 
+@dataclass
+class SuggestionRow:
+    pk: int
+    kind: str
+    strength: str
+
+
 def article_text(
-    segments: Iterable[Segment], claims: Mapping[int, ClaimRow], selected: int | None
+    segments: Iterable[Segment],
+    claims: Mapping[int, ClaimRow],
+    selected: int | None,
+    suggestions: Mapping[int, SuggestionRow] | None = None,
 ) -> SafeString:
+    """The text with a `<mark>` per claim stretch; segment keys are ("claim", pk) or ("suggestion", pk)."""
     parts: list[str] = []
     for segment in segments:
-        if not segment.claim_ids:
-            parts.append(escape(segment.text))
-            continue
-        claim = claims[segment.claim_ids[0]]  # the innermost claim decides the colour
-        title = STATUS[claim.status] + (f" · {VERDICT[claim.verdict]}" if claim.verdict else "")
-        parts.append(
-            f'<mark class="hl depth-{min(segment.depth, 3)} status-{claim.status} anchor-{claim.anchor_state}'
-            f'{" selected" if claim.pk == selected else ""}" data-claim="{claim.pk}" '
-            f'data-claims="{" ".join(map(str, segment.claim_ids))}" title="{escape(title)}">'
-            f"{escape(segment.text)}</mark>"
+        claim_ids = [pk for kind, pk in segment.keys if kind == "claim"]
+        piece = escape(segment.text)
+        suggested = (
+            [suggestions[pk] for kind, pk in segment.keys if kind == "suggestion"] if suggestions else []
         )
+        if suggested:
+            kinds = " ".join(sorted({f"sg-{s.kind}" for s in suggested}))
+            strength = max((s.strength for s in suggested), key=["low", "medium", "high"].index)
+            piece = (
+                f'<span class="sg {kinds} strength-{strength}" '
+                f'data-suggestions="{" ".join(str(s.pk) for s in suggested)}">{piece}</span>'
+            )
+        if claim_ids:
+            claim = claims[claim_ids[0]]  # the innermost claim decides the colour
+            title = STATUS[claim.status] + (f" · {VERDICT[claim.verdict]}" if claim.verdict else "")
+            classes = f"hl depth-{min(len(claim_ids), 3)} status-{claim.status} anchor-{claim.anchor_state}"
+            classes += " selected" if claim.pk == selected else ""
+            piece = (
+                f'<mark class="{classes}" data-claim="{claim.pk}" '
+                f'data-claims="{" ".join(map(str, claim_ids))}" title="{escape(title)}">{piece}</mark>'
+            )
+        parts.append(piece)
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped or built from integers
 
 

@@ -18,8 +18,19 @@ from django.utils import timezone
 
 from annotations import anchoring
 from annotations.importing import ArticleInput
-from annotations.models import AnchorRecord, Article, Claim, ClaimSource, Revision, Source, Tag, User
+from annotations.models import (
+    AnchorRecord,
+    Article,
+    Claim,
+    ClaimSource,
+    Revision,
+    Source,
+    Suggestion,
+    Tag,
+    User,
+)
 from annotations.roles import Action
+from annotations.suggesting import store_suggestions
 from annotations.text import content_hash, normalise_url
 
 
@@ -121,6 +132,7 @@ def _new_revision(article: Article, article_input: ArticleInput, digest: str, by
     )
     article.current_revision = revision
     article.save(update_fields=["current_revision", "updated_at"])
+    store_suggestions(revision)
     return revision
 
 
@@ -428,3 +440,39 @@ def detach_source(*, claim: Claim, source: Source, by: User | None, expected_ver
     with _history(by):
         locked.detach_source(source, by=by)
     return locked
+
+
+# --- Suggestions ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def accept_suggestion(*, suggestion: Suggestion, by: User | None) -> Claim:
+    """Turn a suggestion into a claim on the same words; a figure comes tagged as a statistic."""
+    _require(by, Action.CREATE_CLAIM)
+    locked = (
+        Suggestion.objects.select_for_update(of=("self",))
+        .select_related("article__current_revision")
+        .get(pk=suggestion.pk)
+    )
+    if locked.claim_id is not None or locked.dismissed_at is not None:
+        raise ValidationError({"suggestion": ["this suggestion was already accepted or dismissed"]})
+    if locked.revision_id != locked.article.current_revision_id:
+        raise ValidationError({"suggestion": ["this suggestion is for an older revision of the article"]})
+    tags = list(Tag.objects.filter(slug="statistic")) if locked.kind == Suggestion.Kind.FIGURE else []
+    claim = create_claim(
+        article=locked.article, by=by, start=locked.start, end=locked.end, exact=locked.text, tags=tags
+    )
+    locked.claim = claim
+    locked.save(update_fields=["claim"])
+    return claim
+
+
+@transaction.atomic
+def dismiss_suggestion(*, suggestion: Suggestion, by: User | None) -> Suggestion:
+    """Hide a suggestion from the article for everyone, in this and later revisions."""
+    _require(by, Action.CREATE_CLAIM)
+    Suggestion.objects.filter(
+        article_id=suggestion.article_id, text=suggestion.text, dismissed_at=None
+    ).update(dismissed_at=timezone.now(), dismissed_by=by)
+    suggestion.refresh_from_db()
+    return suggestion

@@ -35,7 +35,7 @@ _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    """"3000/min" -> (3000, 60): the number of requests and the window in seconds."""
+    """ "3000/min" -> (3000, 60): the number of requests and the window in seconds."""
     count, _, period = rate.partition("/")
     return int(count), _PERIODS[period.strip()[0]]
 

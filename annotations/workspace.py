@@ -13,9 +13,11 @@ from django.urls import reverse
 
 from annotations import rendering
 from annotations.highlighting import segments
-from annotations.models import AnchorRecord, Article, Claim, ClaimSource, ClaimTag, Tag, User
+from annotations.models import AnchorRecord, Article, Claim, ClaimSource, ClaimTag, Suggestion, Tag, User
 from annotations.rendering import ClaimRow
 from annotations.roles import Action
+
+SHOW_SUGGESTIONS = "show_suggestions"  # session key: the editor's Suggestions toggle
 
 
 def _may(request: HttpRequest, action: Action) -> bool:
@@ -46,6 +48,15 @@ def workspace_context(request: HttpRequest, article: Article, **extra: Any) -> d
     ):
         by_id[claim_id].source_count = count
     selected = extra.get("selected_id")
+    show_suggestions = bool(request.session.get(SHOW_SUGGESTIONS))
+    suggestions = (
+        sorted(
+            Suggestion.objects.filter(revision=revision).open(),
+            key=lambda s: (s.kind != Suggestion.Kind.FIGURE, -s.score, s.start),
+        )
+        if show_suggestions and revision is not None
+        else []
+    )
     text = revision.text if revision else ""
     attention = list(visible.needing_attention().in_text_order())
     if attention:
@@ -64,8 +75,17 @@ def workspace_context(request: HttpRequest, article: Article, **extra: Any) -> d
         "revision": revision,
         "claim_count": len(rows),
         "text_html": rendering.article_text(
-            segments(text, [(row.pk, row.start, row.end) for row in rows]), by_id, selected
+            segments(
+                text,
+                [(("claim", row.pk), row.start, row.end) for row in rows]
+                + [(("suggestion", s.pk), s.start, s.end) for s in suggestions],
+            ),
+            by_id,
+            selected,
+            {s.pk: rendering.SuggestionRow(s.pk, s.kind, s.strength) for s in suggestions},
         ),
+        "show_suggestions": show_suggestions,
+        "suggestions": suggestions,
         "claim_items_html": rendering.claim_items(rows, selected, reverse("claim_panel", args=[0])),
         "attention": attention,
         "shortcut_tags": list(Tag.objects.all()[:9]),

@@ -173,10 +173,20 @@ if (workspace) {
       if (name === "close" && closePanel()) event.preventDefault();
       return;
     }
+    if (!window.getSelection().isCollapsed) return;
     const mark = event.target.closest("mark.hl");
-    if (mark && window.getSelection().isCollapsed) {
+    if (mark) {
       // Overlapping highlights: the innermost (shortest) claim is listed first.
       openClaim(mark.dataset.claims.split(" ")[0]);
+      return;
+    }
+    const suggested = event.target.closest(".sg");
+    if (suggested) {
+      const item = document.getElementById(`suggestion-item-${suggested.dataset.suggestions.split(" ")[0]}`);
+      if (item) {
+        item.scrollIntoView({ block: "nearest" });
+        item.focus();
+      }
     }
   });
 

@@ -398,3 +398,33 @@ def test_an_article_pushed_by_a_cms_gets_the_same_revision_rules_as_an_import(ed
         "/api/v1/articles/", {"title": "T", "text": "One 1.", "url": "https://x.example/1"}, format="json"
     )
     assert response.json()["outcome"] == "unchanged"
+
+
+def test_the_example_sync_script_pulls_every_claim_version_exactly_once(live_server, tmp_path, transactional_db):
+    import importlib.util
+    from pathlib import Path
+
+    import orjson
+
+    from annotations.models import ApiToken
+    from tests.factories import UserFactory
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "sync_claims.py"
+    spec = importlib.util.spec_from_file_location("sync_claims", path)
+    sync_claims = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sync_claims)
+
+    editor = UserFactory(username="sync-editor")
+    _, token = ApiToken.issue(UserFactory(username="sync-researcher", role="researcher"), name="sync")
+    claims = _many_claims(editor, 7)
+    out, state = tmp_path / "claims.jsonl", tmp_path / "state.json"
+
+    def run() -> list[tuple[int, int]]:
+        sync_claims.sync(live_server.url, token, out, state, 3, timedelta(minutes=5))
+        return [(c["id"], c["version"]) for c in map(orjson.loads, out.read_bytes().splitlines())]
+
+    assert run() == [(c.pk, c.version) for c in claims]
+    assert len(run()) == 7  # nothing changed: nothing appended, though the overlap re-read it all
+    changed = services.update_claim(claim=claims[2], by=editor, expected_version=claims[2].version, note="n")
+    lines = run()
+    assert len(lines) == 8 and lines[-1] == (changed.pk, changed.version)

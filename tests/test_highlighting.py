@@ -11,7 +11,7 @@ from annotations.rendering import ClaimRow, article_text, claim_items
 
 def test_overlapping_spans_split_the_text_with_the_innermost_claim_first():
     parts = segments("abcdefghij", [(1, 0, 6), (2, 3, 5), (3, 8, 10)])
-    assert [(s.text, s.claim_ids) for s in parts] == [
+    assert [(s.text, s.keys) for s in parts] == [
         ("abc", (1,)),
         ("de", (2, 1)),
         ("f", (1,)),
@@ -27,9 +27,7 @@ def test_segments_cover_the_text_exactly_once(text, raw_spans):
     assert "".join(s.text for s in parts) == text
     for part in parts:
         for claim_id, start, end in spans:
-            assert (claim_id in part.claim_ids) == (
-                start <= part.start and part.end <= end and start < len(text)
-            )
+            assert (claim_id in part.keys) == (start <= part.start and part.end <= end and start < len(text))
 
 
 def test_the_rendered_text_and_list_escape_everything():
@@ -45,7 +43,7 @@ def test_the_rendered_text_and_list_escape_everything():
         tags=[(hostile, "topic")],
         source_count=2,
     )
-    html = article_text(segments(hostile + " tail", [(7, 0, len(hostile))]), {7: row}, selected=7)
+    html = article_text(segments(hostile + " tail", [(("claim", 7), 0, len(hostile))]), {7: row}, selected=7)
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;&quot;" in html
     assert 'class="hl depth-1 status-draft anchor-fuzzy selected"' in html
     items = claim_items([row], selected=None, panel_url="/claims/0/")

@@ -272,6 +272,8 @@ def test_orphans_are_listed_with_their_old_quote_and_can_be_reattached_or_dismis
     )
     html = editor_client.get(reverse("article_detail", args=[article.pk])).content.decode()
     assert "Needs attention" in html and QUOTE in html and "legislation in 2018" in html
+    listed = editor_client.get("/", {"attention": "yes"}).content.decode()
+    assert article.title in listed and "No articles match." not in listed
     claim.refresh_from_db()
     response = editor_client.post(
         reverse("claim_reattach", args=[claim.pk]),
@@ -298,7 +300,7 @@ def test_the_article_list_searches_filters_counts_and_pages(editor_client, edito
     assert "City budget cuts" in html and "Weather" not in html
     html = editor_client.get("/", {"tag": "statistic"}, **HX).content.decode()
     assert "City budget cuts" in html and "Weather" not in html and "<html" not in html
-    html = editor_client.get("/", {"attention": "true"}).content.decode()
+    html = editor_client.get("/", {"attention": "yes"}).content.decode()
     assert "No articles match." in html
     for i in range(30):
         ArticleFactory(title=f"Filler {i}")

@@ -201,13 +201,19 @@ class LinkedDataRenderer(OrjsonRenderer):
         renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         response = (renderer_context or {}).get("response")
-        if data is None or response is None or response.status_code >= 400:
+        # Errors, and anything else that is not a claim or a page of claims (an OPTIONS description),
+        # keep their plain JSON shape.
+        if response is None or response.status_code >= 400 or not (is_page(data) or is_claim(data)):
             return super().render(data, accepted_media_type, renderer_context)
         request = (renderer_context or {}).get("request")
         return orjson.dumps(self.transform(data, request), default=_default, option=orjson.OPT_UTC_Z)
 
     def transform(self, data: Any, request: Any) -> Any:
         raise NotImplementedError
+
+
+def is_claim(data: Any) -> bool:
+    return isinstance(data, dict) and "selector" in data and "version" in data
 
 
 def is_page(data: Any) -> bool:

@@ -50,8 +50,9 @@ CSV_COLUMNS = (
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def chunks(queryset: QuerySet[Claim], size: int = CHUNK) -> Iterator[list[Row]]:
+def chunks(queryset: QuerySet[Claim], size: int | None = None) -> Iterator[list[Row]]:
     """The claim rows of `queryset` by ascending id, `size` at a time, with their tags and sources."""
+    size = size or CHUNK
     rows = queryset.order_by("id").values(*CLAIM_FIELDS)
     last = 0
     while True:
@@ -79,7 +80,8 @@ def neutralise(value: str) -> str:
 def csv_row(row: Row, links: Links) -> list[Any]:
     tags = ";".join(tag["slug"] for tag in row["tags"])
     sources = " ".join(
-        f"{link['relation']}:{link['source__url'] or links.source(link['source_id'])}" for link in row["sources"]
+        f"{link['relation']}:{link['source__url'] or links.source(link['source_id'])}"
+        for link in row["sources"]
     )
     cells: list[Any] = [
         row["id"],

@@ -1,0 +1,49 @@
+"""Suggestions in the browser: toggle them on, claim a figure in one click, dismiss a sentence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from annotations.models import Claim, Suggestion
+from tests.browser.conftest import PASSWORD, sign_in
+from tests.factories import ArticleFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DEMO = (
+    Path(__file__).resolve().parents[2] / "annotations" / "fixtures" / "demo" / "ice-nyc-sanctuary-talks.txt"
+)
+FIGURE = "around 160,000 asylum seekers since April 2022"
+
+
+def test_an_editor_accepts_a_figure_and_dismisses_a_sentence(page, live_server, screenshot):
+    UserFactory(username="editor", role="editor", password=PASSWORD)
+    article = ArticleFactory(title="ICE talks", text=DEMO.read_text(), url="https://n.example/ice")
+    sentence = Suggestion.objects.filter(article=article, kind="sentence").order_by("-score").first()
+    sign_in(page, live_server, "editor")
+    page.goto(f"{live_server.url}/articles/{article.pk}/")
+    expect(page.locator(".sg")).to_have_count(0)
+    page.get_by_role("button", name="Suggestions off").click()
+    expect(page.get_by_role("button", name="Suggestions on")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".sg.sg-figure")).to_have_text(FIGURE)
+    expect(page.locator(".sg.sg-sentence.strength-high").first).to_be_visible()
+    screenshot(page, "09-suggestions")
+
+    figure_item = page.locator(".suggestion-item.sg-figure")
+    expect(figure_item).to_contain_text(FIGURE)
+    figure_item.get_by_role("button", name="Claim it").click()
+    expect(page.locator("#claim-detail blockquote.quote")).to_have_text(FIGURE)
+    expect(page.locator("#claim-detail").get_by_label("Statistic")).to_be_checked()
+    expect(page.locator(".suggestion-item.sg-figure")).to_have_count(0)
+    claim = Claim.objects.get()
+    assert claim.exact == FIGURE and claim.tags.filter(slug="statistic").exists()
+
+    item = page.locator(f"#suggestion-item-{sentence.pk}")
+    item.get_by_role("button", name="Dismiss").click()
+    expect(item).to_have_count(0)
+    page.reload()
+    expect(page.locator(f"#suggestion-item-{sentence.pk}")).to_have_count(0)
+    expect(page.locator(f'mark[data-claim="{claim.pk}"]')).to_have_count(1)

@@ -1,0 +1,98 @@
+"""Suggestions stored on import, shown on the article page, accepted as claims or dismissed for everyone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from annotations import services
+from annotations.importing import ArticleInput
+from annotations.models import Suggestion
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+DEMO = (
+    Path(__file__).resolve().parent.parent
+    / "annotations"
+    / "fixtures"
+    / "demo"
+    / "ice-nyc-sanctuary-talks.txt"
+)
+FIGURE = "around 160,000 asylum seekers since April 2022"
+
+
+@pytest.fixture
+def demo(db):
+    return ArticleFactory(title="Demo", text=DEMO.read_text(), url="https://n.example/demo")
+
+
+def test_importing_an_article_stores_its_suggestions(demo):
+    stored = Suggestion.objects.filter(revision=demo.current_revision)
+    figure = stored.get(kind="figure")
+    assert figure.text == FIGURE and figure.figure_kind == "quantity"
+    text = demo.current_revision.text
+    assert text[figure.start : figure.end] == FIGURE
+    sentences = stored.filter(kind="sentence")
+    assert sentences.exists()
+    assert all(text[s.start : s.end] == s.text and 0.12 <= s.score <= 1 for s in sentences)
+    assert sentences.filter(text__contains="160,000").exists()
+
+
+def test_accepting_a_figure_makes_a_statistic_claim(demo, editor):
+    figure = Suggestion.objects.get(article=demo, kind="figure")
+    claim = services.accept_suggestion(suggestion=figure, by=editor)
+    assert claim.exact == FIGURE and list(claim.tags.values_list("slug", flat=True)) == ["statistic"]
+    figure.refresh_from_db()
+    assert figure.claim == claim
+    assert not Suggestion.objects.filter(pk=figure.pk).open().exists()
+    with pytest.raises(ValidationError, match="already accepted"):
+        services.accept_suggestion(suggestion=figure, by=editor)
+
+
+def test_a_researcher_cannot_accept_or_dismiss(demo, researcher):
+    figure = Suggestion.objects.get(article=demo, kind="figure")
+    with pytest.raises(PermissionDenied):
+        services.accept_suggestion(suggestion=figure, by=researcher)
+    with pytest.raises(PermissionDenied):
+        services.dismiss_suggestion(suggestion=figure, by=researcher)
+
+
+def test_a_dismissal_holds_for_everyone_and_for_later_revisions(demo, editor):
+    sentence = Suggestion.objects.filter(article=demo, kind="sentence").order_by("-score").first()
+    services.dismiss_suggestion(suggestion=sentence, by=editor)
+    services.import_article(
+        article_input=ArticleInput.build(title="Demo", url=demo.url, text="Update.\n\n" + DEMO.read_text())
+    )
+    demo.refresh_from_db()
+    again = Suggestion.objects.get(revision=demo.current_revision, kind="sentence", text=sentence.text)
+    assert again.dismissed_at is not None
+
+
+def test_a_suggestion_of_an_old_revision_cannot_be_accepted(demo, editor):
+    figure = Suggestion.objects.get(article=demo, kind="figure")
+    services.import_article(
+        article_input=ArticleInput.build(title="Demo", url=demo.url, text="Update.\n\n" + DEMO.read_text())
+    )
+    with pytest.raises(ValidationError, match="older revision"):
+        services.accept_suggestion(suggestion=figure, by=editor)
+
+
+def test_the_toggle_shows_suggestions_in_the_text_and_the_panel(client, demo, editor):
+    client.force_login(editor)
+    page = reverse("article_detail", args=[demo.pk])
+    assert 'class="sg ' not in client.get(page).content.decode()
+    assert client.post(reverse("suggestions_toggle", args=[demo.pk])).status_code == 302
+    html = client.get(page).content.decode()
+    figure = Suggestion.objects.get(article=demo, kind="figure")
+    assert f'id="suggestion-item-{figure.pk}"' in html and "sg-figure" in html and "Claim it" in html
+    response = client.post(reverse("suggestion_accept", args=[figure.pk]), HTTP_HX_REQUEST="true")
+    assert response.status_code == 201 and FIGURE in response.content.decode()
+    html = client.get(page).content.decode()
+    assert f'id="suggestion-item-{figure.pk}"' not in html  # accepted: no longer suggested
+    sentence = Suggestion.objects.filter(article=demo, kind="sentence").first()
+    client.post(reverse("suggestion_dismiss", args=[sentence.pk]), HTTP_HX_REQUEST="true")
+    assert f'id="suggestion-item-{sentence.pk}"' not in client.get(page).content.decode()
