@@ -18,6 +18,7 @@ from annotations.models import (
     ClaimTag,
     Revision,
     Source,
+    Suggestion,
     Tag,
     User,
 )
@@ -166,3 +167,12 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
         for token in queryset:
             token.revoke()
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(admin.ModelAdmin[Suggestion]):
+    list_display = ("__str__", "kind", "score", "article", "revision", "claim", "dismissed_at")
+    list_filter = ("kind", "figure_kind", "dismissed_at")
+    search_fields = ("text", "article__title")
+    list_select_related = ("article", "revision", "claim")
+    readonly_fields = ("article", "revision", "kind", "start", "end", "text", "score", "figure_kind", "claim")

@@ -10,8 +10,9 @@ The cascade of DESIGN.md ("Anchoring across revisions"), tried in order for ever
    new letters onto its edges ("lawful" -> "unlawful"): the same text at the mapped offsets,
    ``anchored`` when the offsets are unchanged, otherwise ``moved``.
 3. The quote occurs in the new text with the same kind of edges, and its old context (32 characters each
-   side) is found entire on at least one side. The single best such occurrence wins (most context agreeing,
-   then nearest to where the diff maps the span); a tie is no match -> ``moved``.
+   side) is found entire on at least one side: identical, or at least 8 characters all agreeing. The single
+   best such occurrence wins (most context agreeing, then nearest to where the diff maps the span); a tie is
+   no match -> ``moved``.
 4. A window near the diff-mapped position, or between the old prefix and suffix found again, whose text
    (figures masked) is at least 85 % similar to the quote and whose context is similar -> ``fuzzy``.
 5. Otherwise ``orphaned``, with the OLD offsets: the caller keeps the old quote and shows it to editors.
@@ -27,10 +28,12 @@ Invariant: when the state is ``anchored`` or ``moved``, ``new_text[a.start:a.end
 import bisect
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal
+
+from annotations.diffing import Op, common_prefix_len, diff
 
 AnchorState = Literal["anchored", "moved", "fuzzy", "orphaned", "needs_recheck"]
 
@@ -38,20 +41,13 @@ CONTEXT_WIDTH = 32  # the prefix/suffix length the claim model stores
 FUZZY_THRESHOLD = 0.85  # similarity of quote and candidate, figures masked
 CONTEXT_THRESHOLD = 0.5  # mean similarity of the old and new prefix/suffix around a fuzzy candidate
 MIN_FUZZY_LOCATE = 8  # shorter quotes are too common to look for approximately in a whole text
-_REFINE_LIMIT = 200  # word-level changes up to this size are re-diffed by character
 
-# Words with their trailing spaces, or single other characters: any string splits into these tokens,
-# and diffing them is far faster than diffing characters while keeping edits local.
-_TOKEN = re.compile(r"\w+\s*|[^\w\s]\s*|\s+")
-_SENTENCE = re.compile(r"[^.!?\u3002\uff01\uff1f\n]*(?:[.!?\u3002\uff01\uff1f]+|\n|\Z)\s*")
 # A figure: digits, with thousands or decimal separators only between digits ("160,000", "3.5", "160 000"
 # with a narrow no-break space). Plain spaces are not separators: "in 2014 30 people" is two figures.
 _NUMBER = re.compile(r"\d+(?:[.,'\u00a0\u2009\u202f]\d+)*")
 _ZWJ = "\u200d"
 _REGIONAL_INDICATORS = range(0x1F1E6, 0x1F200)
 _SKIN_TONES = range(0x1F3FB, 0x1F400)
-
-_Op = tuple[str, int, int, int, int]  # difflib's (tag, i1, i2, j1, j2), in characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +109,7 @@ def find_candidates(text: str, exact: str, prefix: str = "", suffix: str = "") -
         return best
     for pos in _occurrences(text, exact):
         after = pos + len(exact)
-        score = _common_suffix_len(prefix, text[max(0, pos - len(prefix)) : pos]) + _common_prefix_len(
+        score = _common_suffix_len(prefix, text[max(0, pos - len(prefix)) : pos]) + common_prefix_len(
             suffix, text[after : after + len(suffix)]
         )
         if score > best_score:
@@ -158,7 +154,7 @@ class _Carrier:
 
     def __init__(self, old: str, new: str) -> None:
         self.old, self.new = old, new
-        self.alignment = _Alignment(_diff(old, new))
+        self.alignment = _Alignment(diff(old, new))
         self.old_figures, self.new_figures = _Figures(old), _Figures(new)
 
     def carry(self, start: int, end: int) -> Anchor:
@@ -190,7 +186,7 @@ class _Carrier:
             if not _same_edges(old, start, end, new, s, e):
                 continue  # a changed figure around the quote is kept: _settle flags it needs_recheck
             new_left, new_right = context_for(new, s, e)
-            agree_left, agree_right = _common_suffix_len(left, new_left), _common_prefix_len(right, new_right)
+            agree_left, agree_right = _common_suffix_len(left, new_left), common_prefix_len(right, new_right)
             whole_sides = _whole(left, new_left, agree_left) + _whole(right, new_right, agree_right)
             if whole_sides:
                 ranked.append(((whole_sides, agree_left + agree_right, -abs(s - hint)), s))
@@ -232,7 +228,7 @@ class _Carrier:
 class _Alignment:
     """Maps old offsets to new ones through the diff opcodes."""
 
-    def __init__(self, ops: list[_Op]) -> None:
+    def __init__(self, ops: list[Op]) -> None:
         # Pure insertions occupy no old offset; dropping them leaves blocks that tile the old text, so bisect
         # finds the block of any offset. An insertion inside a span then splits it across two blocks.
         self.blocks = [op for op in ops if op[2] > op[1]]
@@ -288,85 +284,6 @@ class _Figures:
         return min(start, touching[0][0]), max(end, touching[-1][1])
 
 
-# --- diffing ---------------------------------------------------------------------------------------------
-
-
-def _diff(old: str, new: str) -> list[_Op]:
-    """Character opcodes turning old into new, adjacent equal blocks merged.
-
-    Diffing 20,000 characters one by one with difflib takes seconds, so the work is narrowed step by step:
-    common ends trimmed, then lines (paragraphs), then words within changed paragraphs, then characters
-    within small changed stretches of words.
-    """
-    head = _common_prefix_len(old, new)
-    tail = _common_prefix_len(old[head:][::-1], new[head:][::-1])
-    ops: list[_Op] = [("equal", 0, head, 0, head)]
-    for tag, i1, i2, j1, j2 in _diff_lines(old[head : len(old) - tail], new[head : len(new) - tail]):
-        ops.append((tag, i1 + head, i2 + head, j1 + head, j2 + head))
-    ops.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
-    merged: list[_Op] = []
-    for op in ops:
-        if op[1] == op[2] and op[3] == op[4]:
-            continue
-        if merged and op[0] == merged[-1][0] == "equal":
-            merged[-1] = ("equal", merged[-1][1], op[2], merged[-1][3], op[4])
-        else:
-            merged.append(op)
-    return merged
-
-
-def _diff_lines(a: str, b: str) -> Iterator[_Op]:
-    yield from _diff_units(a, b, a.splitlines(keepends=True), b.splitlines(keepends=True), _diff_sentences)
-
-
-def _diff_sentences(a: str, b: str) -> Iterator[_Op]:
-    # Articles pasted as one long line still have sentences, which are nearly all distinct: cheap to match.
-    yield from _diff_units(a, b, _sentences(a), _sentences(b), _diff_words)
-
-
-def _diff_words(a: str, b: str) -> Iterator[_Op]:
-    yield from _diff_units(a, b, _TOKEN.findall(a), _TOKEN.findall(b), _diff_chars)
-
-
-def _diff_chars(a: str, b: str) -> Iterator[_Op]:
-    if len(a) > _REFINE_LIMIT or len(b) > _REFINE_LIMIT:
-        yield ("replace", 0, len(a), 0, len(b))  # a rewrite: character matches in it would be coincidences
-        return
-    # "160,000 " -> "180,000 " is one changed word; by character it is one changed digit.
-    yield from SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-
-
-def _diff_units(
-    a: str, b: str, units_a: list[str], units_b: list[str], refine: Callable[[str, str], Iterator[_Op]]
-) -> Iterator[_Op]:
-    """Diff a and b as sequences of units that concatenate to them; changed runs go to ``refine``."""
-    if not a or not b:
-        yield ("replace", 0, len(a), 0, len(b))
-        return
-    at_a, at_b = _unit_offsets(units_a), _unit_offsets(units_b)
-    # Blank lines and bare spaces are everywhere: letting them anchor a match misaligns whole paragraphs.
-    # As difflib "junk" they cannot start a match but still join the matches next to them.
-    matcher = SequenceMatcher(str.isspace, units_a, units_b, autojunk=False)
-    for tag, t1, t2, u1, u2 in matcher.get_opcodes():
-        i1, i2, j1, j2 = at_a[t1], at_a[t2], at_b[u1], at_b[u2]
-        if tag == "equal":
-            yield (tag, i1, i2, j1, j2)
-        else:
-            for rtag, r1, r2, s1, s2 in refine(a[i1:i2], b[j1:j2]):
-                yield (rtag, i1 + r1, i1 + r2, j1 + s1, j1 + s2)
-
-
-def _sentences(text: str) -> list[str]:
-    return [sentence for sentence in _SENTENCE.findall(text) if sentence]
-
-
-def _unit_offsets(units: list[str]) -> list[int]:
-    offsets = [0]
-    for unit in units:
-        offsets.append(offsets[-1] + len(unit))
-    return offsets
-
-
 # --- matching helpers ------------------------------------------------------------------------------------
 
 
@@ -383,20 +300,8 @@ def _occurrences(text: str, needle: str) -> Iterator[int]:
         pos = text.find(needle, pos + 1)
 
 
-def _common_prefix_len(a: str, b: str) -> int:
-    # Binary search on slice equality runs in C: fast for the long shared heads of two revisions.
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[:mid] == b[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
 def _common_suffix_len(a: str, b: str) -> int:
-    return _common_prefix_len(a[::-1], b[::-1])
+    return common_prefix_len(a[::-1], b[::-1])
 
 
 def _whole(old_side: str, new_side: str, agreeing: int) -> bool:

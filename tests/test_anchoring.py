@@ -8,7 +8,7 @@ from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 from annotations.anchoring import Anchor, carry, carry_many, context_for, find_candidates, locate
-from annotations.anchoring import _diff as diff_revisions
+from annotations.diffing import diff as diff_revisions
 
 # From the demo article (/work/shared/data/articles/ice-nyc-sanctuary-talks.txt).
 DEMO = (
@@ -26,7 +26,7 @@ CLAIM = "160,000 asylum seekers"
 # The documented meaning of a figure, written out again here so the tests do not trust the module's own.
 FIGURE = re.compile(r"\d+(?:[.,'\u00a0\u2009\u202f]\d+)*")
 
-PROPERTY = settings(max_examples=20000, deadline=None)
+PROPERTY = settings(max_examples=200, deadline=None)
 
 
 def span_of(text: str, quote: str, occurrence: int = 0) -> tuple[int, int]:
@@ -215,8 +215,11 @@ DIGITS = list("0123456789") + [",", ".", "\u202f"]
 
 any_but_digits = st.characters(codec="utf-8", exclude_categories=["Nd"])
 # Tiny alphabets give periodic texts ("abab a"), where a diff may place an edit in several equally good spots.
-words = st.lists(st.sampled_from(PIECES) | any_but_digits, max_size=30).map("".join) | st.text("ab .\n", max_size=30)
-words_and_figures = st.lists(st.sampled_from(PIECES + DIGITS), max_size=30).map("".join) | st.text("a0 ,.", max_size=30)
+periodic, periodic_with_figures = st.text("ab .\n", max_size=30), st.text("a0 ,.", max_size=30)
+words = st.lists(st.sampled_from(PIECES) | any_but_digits, max_size=30).map("".join) | periodic
+words_and_figures = (
+    st.lists(st.sampled_from(PIECES + DIGITS), max_size=30).map("".join) | periodic_with_figures
+)
 
 
 @st.composite
