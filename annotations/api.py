@@ -7,6 +7,7 @@ see), work is done by `services`, errors are shaped by `api_errors`, and claims 
 
 from __future__ import annotations
 
+import builtins
 import re
 from typing import Any
 
@@ -43,7 +44,7 @@ from annotations.formats.claimreview import ClaimReviewRenderer
 from annotations.formats.export import EXPORTERS
 from annotations.formats.w3c import W3CAnnotationRenderer
 from annotations.importing import ArticleInput
-from annotations.models import Article, Claim, Source, Tag, User, may
+from annotations.models import Article, Claim, Source, Suggestion, Tag, User, may
 from annotations.pagination import KeysetPagination
 from annotations.roles import Action
 from annotations.serializers import (
@@ -59,6 +60,7 @@ from annotations.serializers import (
     SourceCreateSerializer,
     SourceSerializer,
     SourceUpdateSerializer,
+    SuggestionSerializer,
     TagSerializer,
 )
 from annotations.text import normalise_url
@@ -175,7 +177,7 @@ class ClaimViewSet(
         "detach_source": (Action.EDIT_CLAIM,),
     }
 
-    def get_renderers(self) -> list[Any]:
+    def get_renderers(self) -> builtins.list[Any]:
         if self.request is not None and self.request.method not in SAFE_METHODS:
             # A write answers with the claim as changed, which may have no verdict: no ClaimReview.
             return [OrjsonRenderer(), W3CAnnotationRenderer()]
@@ -244,8 +246,9 @@ class ClaimViewSet(
                 return int(match[2])
         raise PreconditionFailed("If-Match does not name a version of this claim")
 
-    def _tags(self, slugs: list[str]) -> list[Tag]:
-        tags = list(Tag.objects.filter(slug__in=slugs))
+    def _tags(self, slugs: builtins.list[str]) -> builtins.list[Tag]:
+        # (`builtins.`: in this class `list` is the list action.)
+        tags = builtins.list(Tag.objects.filter(slug__in=slugs))
         unknown = sorted(set(slugs) - {tag.slug for tag in tags})
         if unknown:
             raise ValidationError({"tags": [f"unknown tag(s): {', '.join(unknown)}"]})
@@ -355,7 +358,7 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
             raise Http404 from None
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        article_input = ArticleInput.from_mapping(request.data)
+        article_input = ArticleInput.from_mapping(request.data)  # type: ignore[arg-type]  # it checks
         result = services.import_article(article_input=article_input, by=self.user)
         article = self.get_queryset().get(pk=result.article.pk)
         context = {**self.get_serializer_context(), "outcome": result.outcome}
@@ -370,6 +373,24 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
         revision = get_object_or_404(article.revisions, number=int(number))
         return Response(RevisionSerializer(revision, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "all", bool, description="Also the accepted and dismissed ones (default: open only)."
+            ),
+        ],
+        responses={200: SuggestionSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"])
+    def suggestions(self, request: Request, pk: str) -> Response:
+        """Check-worthy sentences and figures in the current revision: figures first, then the strongest."""
+        article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
+        found = Suggestion.objects.filter(revision=article.current_revision).select_related("revision")
+        if request.query_params.get("all", "").lower() not in {"1", "true", "yes"}:
+            found = found.open()
+        ordered = sorted(found, key=lambda s: (s.kind != Suggestion.Kind.FIGURE, -s.score, s.start))
+        return Response(SuggestionSerializer(ordered, many=True).data)
 
 
 class TagViewSet(mixins.ListModelMixin, ApiViewSet):

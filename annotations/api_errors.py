@@ -145,5 +145,7 @@ class ApiSchema(AutoSchema):
         codes = _ALWAYS + (_WRITES if self.method in ("POST", "PATCH", "PUT", "DELETE") else ())
         for code in codes:
             if code not in responses:
-                responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                responses[code] = self._get_response_for_code(  # type: ignore[no-untyped-call]
+                    ErrorSerializer, code, direction=direction
+                )
         return responses

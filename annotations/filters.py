@@ -11,11 +11,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from annotations.models import Article, Claim, ClaimSource, ClaimTag, Source
 
 
-class CharInFilter(filters.BaseInFilter, filters.CharFilter):  # type: ignore[misc]
+class CharInFilter(filters.BaseInFilter, filters.CharFilter):
     pass
 
 
-class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):  # type: ignore[misc]
+class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     pass
 
 

@@ -53,7 +53,9 @@ class KeysetPagination(BasePagination):
             )
         return size
 
-    def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: Any = None) -> list[Any]:
+    def paginate_queryset(  # type: ignore[override]
+        self, queryset: QuerySet[Any], request: Request, view: Any = None
+    ) -> list[Any]:
         """One page of `queryset` (model or `.values()` rows), ordered by the keyset; sets `next_url`."""
         keys = self.ordering(request, queryset)
         size = self.get_page_size(request)

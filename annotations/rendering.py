@@ -55,7 +55,7 @@ def article_text(
     parts: list[str] = []
     for segment in segments:
         claim_ids = [pk for kind, pk in segment.keys if kind == "claim"]
-        piece = escape(segment.text)
+        piece: str = escape(segment.text)
         suggested = (
             [suggestions[pk] for kind, pk in segment.keys if kind == "suggestion"] if suggestions else []
         )

@@ -12,9 +12,12 @@ from typing import Any
 from rest_framework import serializers
 
 from annotations.formats import Links
-from annotations.models import Article, Claim, ClaimSource, Revision, Source, Tag
+from annotations.models import Article, Claim, ClaimSource, Revision, Source, Suggestion, Tag
 
-TEXT = {"trim_whitespace": False, "allow_blank": True, "required": False}
+
+def optional_text(**kwargs: Any) -> serializers.CharField:
+    """Text kept exactly as sent (quotes and their context are compared character by character)."""
+    return serializers.CharField(trim_whitespace=False, allow_blank=True, required=False, **kwargs)
 
 
 class StrictFields(serializers.Serializer):  # type: ignore[type-arg]
@@ -222,12 +225,12 @@ class ArticleWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
 class QuoteSelectorSerializer(StrictFields):
     type = serializers.ChoiceField(choices=[("TextQuoteSelector", "TextQuoteSelector")])
     exact = serializers.CharField(trim_whitespace=False)
-    prefix = serializers.CharField(**TEXT)
-    suffix = serializers.CharField(**TEXT)
+    prefix = optional_text()
+    suffix = optional_text()
 
 
 class TargetSerializer(StrictFields):
-    source = serializers.CharField(required=False, help_text="Ignored: the claim's article is the target.")
+    source = serializers.CharField(required=False, help_text="Ignored: the claim's article is the target.")  # type: ignore[assignment]
     selector = QuoteSelectorSerializer()
 
 
@@ -242,10 +245,10 @@ class ClaimCreateSerializer(StrictFields):
     start = serializers.IntegerField(required=False, min_value=0)
     end = serializers.IntegerField(required=False, min_value=1)
     exact = serializers.CharField(required=False, trim_whitespace=False)
-    prefix = serializers.CharField(**TEXT)
-    suffix = serializers.CharField(**TEXT)
+    prefix = optional_text()
+    suffix = optional_text()
     target = TargetSerializer(required=False)
-    note = serializers.CharField(**TEXT)
+    note = optional_text()
     tags = serializers.ListField(child=serializers.SlugField(), required=False, max_length=50)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -265,7 +268,7 @@ class ClaimCreateSerializer(StrictFields):
 
 
 class ClaimUpdateSerializer(StrictFields):
-    note = serializers.CharField(**TEXT)
+    note = optional_text()
     status = serializers.ChoiceField(choices=Claim.Status.choices, required=False)
     verdict = serializers.ChoiceField(
         choices=[(v, label) for v, label in Claim.Verdict.choices if v],
@@ -285,13 +288,13 @@ class ClaimUpdateSerializer(StrictFields):
 class SourceAttachSerializer(StrictFields):
     """An existing source by `source` id, or one found or created by `url` (and `title` if new)."""
 
-    source = serializers.IntegerField(required=False, min_value=1)
+    source = serializers.IntegerField(required=False, min_value=1)  # type: ignore[assignment]
     url = serializers.CharField(required=False, max_length=2000)
     title = serializers.CharField(required=False, max_length=500)
     publisher = serializers.CharField(required=False, max_length=200, allow_blank=True)
     kind = serializers.ChoiceField(choices=Source.Kind.choices, required=False)
     relation = serializers.ChoiceField(choices=ClaimSource.Relation.choices)
-    quote = serializers.CharField(**TEXT)
+    quote = optional_text()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("source" in attrs) == ("url" in attrs):
@@ -310,3 +313,31 @@ class SourceUpdateSerializer(StrictFields, serializers.ModelSerializer):  # type
     class Meta:
         model = Source
         fields = ["title", "publisher", "kind", "published_on", "accessed_on", "archived_url"]
+
+
+class SuggestionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    revision = serializers.IntegerField(source="revision.number", help_text="The revision's number.")
+    strength = serializers.CharField(help_text="`high`, `medium` or `low`: how strongly the editor sees it.")
+    accepted_claim = serializers.IntegerField(
+        source="claim_id", allow_null=True, help_text="The claim it was accepted as, if any."
+    )
+    dismissed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Suggestion
+        fields = [
+            "id",
+            "kind",
+            "revision",
+            "start",
+            "end",
+            "text",
+            "score",
+            "strength",
+            "figure_kind",
+            "accepted_claim",
+            "dismissed",
+        ]
+
+    def get_dismissed(self, suggestion: Suggestion) -> bool:
+        return suggestion.dismissed_at is not None

@@ -45,12 +45,12 @@ class ApiRateThrottle(BaseThrottle):
         self.retry_after: float | None = None
 
     def limits(self, request: Request) -> dict[str, tuple[int, int]]:
-        rates = api_settings.DEFAULT_THROTTLE_RATES
+        rates: dict[str, Any] = api_settings.DEFAULT_THROTTLE_RATES
         limits: dict[str, tuple[int, int]] = {}
-        if isinstance(request.auth, ApiToken) and rates.get("token"):
-            limits[f"token:{request.auth.pk}"] = parse_rate(rates["token"])
-        if request.user.is_authenticated and rates.get("user"):
-            limits[f"user:{request.user.pk}"] = parse_rate(rates["user"])
+        if isinstance(request.auth, ApiToken) and (token_rate := rates.get("token")):
+            limits[f"token:{request.auth.pk}"] = parse_rate(token_rate)
+        if request.user.is_authenticated and (user_rate := rates.get("user")):
+            limits[f"user:{request.user.pk}"] = parse_rate(user_rate)
         return limits
 
     def allow_request(self, request: Request, view: Any) -> bool:

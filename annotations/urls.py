@@ -22,8 +22,11 @@ urlpatterns = [
     path("claims/<int:pk>/reattach/", claim_views.claim_reattach, name="claim_reattach"),
     path("claims/<int:pk>/dismiss/", claim_views.claim_dismiss, name="claim_dismiss"),
     path("claims/<int:pk>/history/", claim_views.claim_history, name="claim_history"),
-    path("articles/<int:article_pk>/suggestions/toggle/", claim_views.suggestions_toggle,
-         name="suggestions_toggle"),
+    path(
+        "articles/<int:article_pk>/suggestions/toggle/",
+        claim_views.suggestions_toggle,
+        name="suggestions_toggle",
+    ),
     path("suggestions/<int:pk>/accept/", claim_views.suggestion_accept, name="suggestion_accept"),
     path("suggestions/<int:pk>/dismiss/", claim_views.suggestion_dismiss, name="suggestion_dismiss"),
     path("sources/search/", views.source_search, name="source_search"),

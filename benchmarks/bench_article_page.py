@@ -43,23 +43,37 @@ def build() -> Article:
     text = text[:20_000].rstrip()
     editor, _ = User.objects.get_or_create(username="bench-editor", defaults={"role": "editor"})
     Article.objects.filter(url=URL).delete()
-    article = services.import_article(article_input=ArticleInput.build(title="Benchmark", text=text, url=URL),
-                                      by=editor).article
+    article = services.import_article(
+        article_input=ArticleInput.build(title="Benchmark", text=text, url=URL), by=editor
+    ).article
     revision = article.current_revision
     assert revision is not None
     claims = []
     for i in range(CLAIMS):
         start = rng.randrange(0, len(text) - 80)
         end = start + rng.randint(5, 80)
-        claims.append(Claim(article=article, revision=revision, start=start, end=end, exact=text[start:end],
-                            prefix=text[max(0, start - 32):start], suffix=text[end:end + 32],
-                            status=rng.choice(["draft", "in_review", "reviewed"]), created_by=editor,
-                            updated_by=editor, note=f"note {i}"))
+        claims.append(
+            Claim(
+                article=article,
+                revision=revision,
+                start=start,
+                end=end,
+                exact=text[start:end],
+                prefix=text[max(0, start - 32) : start],
+                suffix=text[end : end + 32],
+                status=rng.choice(["draft", "in_review", "reviewed"]),
+                created_by=editor,
+                updated_by=editor,
+                note=f"note {i}",
+            )
+        )
     claims = Claim.objects.bulk_create(claims)
     tags = list(Tag.objects.all()[:5])
     source, _ = Source.objects.get_or_create(url="https://bench.example/source", defaults={"title": "Source"})
     ClaimTag.objects.bulk_create([ClaimTag(claim=c, tag=tags[i % len(tags)]) for i, c in enumerate(claims)])
-    ClaimSource.objects.bulk_create([ClaimSource(claim=c, source=source, relation="supports") for c in claims])
+    ClaimSource.objects.bulk_create(
+        [ClaimSource(claim=c, source=source, relation="supports") for c in claims]
+    )
     return article
 
 
@@ -78,10 +92,15 @@ def main() -> None:
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     size = len(response.content)
-    print(f"article page, {CLAIMS} claims, {len(article.current_revision.text):,} characters "
-          f"({size / 1024:.0f} KiB of HTML, {len(queries)} SQL queries)")
-    print(f"  median {statistics.median(timings):.1f} ms, best {min(timings):.1f} ms, "
-          f"worst {max(timings):.1f} ms over {len(timings)} requests (target < 200 ms)")
+    characters = len(article.current_revision.text) if article.current_revision else 0
+    print(
+        f"article page, {CLAIMS} claims, {characters:,} characters "
+        f"({size / 1024:.0f} KiB of HTML, {len(queries)} SQL queries)"
+    )
+    print(
+        f"  median {statistics.median(timings):.1f} ms, best {min(timings):.1f} ms, "
+        f"worst {max(timings):.1f} ms over {len(timings)} requests (target < 200 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,9 @@ def main() -> int:
     failed = []
     for script in sorted(HERE.glob("bench_*.py")):
         print(f"\n=== {script.name} ===", flush=True)
-        result = subprocess.run([sys.executable, str(script)], cwd=HERE.parent, env=os.environ | {"DEBUG": "true"})
+        result = subprocess.run(
+            [sys.executable, str(script)], cwd=HERE.parent, env=os.environ | {"DEBUG": "true"}
+        )
         if result.returncode:
             failed.append(script.name)
     if failed:

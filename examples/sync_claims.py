@@ -39,7 +39,9 @@ def parse_time(value: str) -> datetime:
 
 def get_json(url: str, token: str, attempts: int = 6) -> dict[str, Any]:
     """GET a JSON page, waiting out rate limits (429 + Retry-After) and retrying server errors."""
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    request = urllib.request.Request(
+        url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    )
     for attempt in range(attempts):
         try:
             with urllib.request.urlopen(request, timeout=60) as response:

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by us: no CDN
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
@@ -217,14 +218,10 @@ SPECTACULAR_SETTINGS = {
         "Relation": "annotations.models.ClaimSource.Relation",
         "TagFacet": "annotations.models.Tag.Facet",
     },
-    # Swagger UI's files come from the app itself when drf-spectacular-sidecar is installed (no CDN).
-    "SWAGGER_UI_DIST": "SIDECAR"
-    if "drf_spectacular_sidecar" in INSTALLED_APPS
-    else "//unpkg.com/swagger-ui-dist@5",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR"
-    if "drf_spectacular_sidecar" in INSTALLED_APPS
-    else "//unpkg.com/swagger-ui-dist@5/favicon-32x32.png",
-    "REDOC_DIST": "SIDECAR" if "drf_spectacular_sidecar" in INSTALLED_APPS else "//unpkg.com/redoc@2",
+    # Swagger UI's files are served by the app itself (drf-spectacular-sidecar): no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # The password the demo accounts get (development only; `make run` prints it).

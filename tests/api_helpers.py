@@ -78,8 +78,10 @@ _CURSOR = re.compile(r"cursor=[A-Za-z0-9_-]+")
 def normalise(data: Any) -> Any:
     """The volatile parts of a response (ids, timestamps, cursors) replaced by placeholders."""
     if isinstance(data, dict):
-        return {key: ("<id>" if key in ("id", "article") and isinstance(value, int) else normalise(value))
-                for key, value in data.items()}
+        return {
+            key: ("<id>" if key in ("id", "article") and isinstance(value, int) else normalise(value))
+            for key, value in data.items()
+        }
     if isinstance(data, list):
         return [normalise(item) for item in data]
     if isinstance(data, str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -261,7 +262,9 @@ def test_it_attaches_and_detaches_sources_under_if_match(claim, editor):
     assert attached.status_code == 200, attached.json()
     new = next(s for s in attached.json()["sources"] if s["relation"] == "refutes")
     assert new["quote"] == "p. 3"
-    detached = client.delete(f"/api/v1/claims/{claim.pk}/sources/{new['id']}/", HTTP_IF_MATCH=attached["ETag"])
+    detached = client.delete(
+        f"/api/v1/claims/{claim.pk}/sources/{new['id']}/", HTTP_IF_MATCH=attached["ETag"]
+    )
     assert detached.status_code == 200
     assert [s["id"] for s in detached.json()["sources"]] != [] and new["id"] not in [
         s["id"] for s in detached.json()["sources"]
@@ -335,8 +338,8 @@ def _many_claims(editor, count: int) -> list[Claim]:
     return [make_claim(article, editor, f"w{i:04d}") for i in range(count)]
 
 
-def _follow(client, url: str) -> list[dict]:
-    seen: list[dict] = []
+def _follow(client, url: str) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
     while url:
         page = client.get(url).json()
         seen.extend(page["results"])
@@ -377,8 +380,9 @@ def test_listing_claims_takes_the_same_queries_for_10_or_100(editor, researcher)
     _many_claims(editor, 100)
     source = Source.objects.create(url="https://s.example/", title="S")
     for claim in Claim.objects.all()[:50]:
-        services.attach_source(claim=claim, source=source, relation="context", by=editor,
-                               expected_version=claim.version)
+        services.attach_source(
+            claim=claim, source=source, relation="context", by=editor, expected_version=claim.version
+        )
     client = client_for(researcher)
     client.get("/api/v1/claims/?page_size=1")  # warm up: token last-used, rate-limit row
     counts = []
@@ -400,7 +404,9 @@ def test_an_article_pushed_by_a_cms_gets_the_same_revision_rules_as_an_import(ed
     assert response.json()["outcome"] == "unchanged"
 
 
-def test_the_example_sync_script_pulls_every_claim_version_exactly_once(live_server, tmp_path, transactional_db):
+def test_the_example_sync_script_pulls_every_claim_version_exactly_once(
+    live_server, tmp_path, transactional_db
+):
     import importlib.util
     from pathlib import Path
 

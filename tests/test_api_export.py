@@ -24,13 +24,16 @@ def _body(response) -> bytes:
 @pytest.fixture
 def article(db):
     return ArticleFactory(
-        title="=HYPERLINK(\"http://evil.example\")",
+        title='=HYPERLINK("http://evil.example")',
         text="Officials said +15% growth. -3 points fell. @everyone agreed. Plain words here.",
     )
 
 
 def test_jsonl_has_one_claim_per_line_exactly_as_the_api_shows_it(article, editor, researcher):
-    claims = [make_claim(article, editor, "+15% growth", tags=("statistic",)), make_claim(article, editor, "Plain")]
+    claims = [
+        make_claim(article, editor, "+15% growth", tags=("statistic",)),
+        make_claim(article, editor, "Plain"),
+    ]
     client = client_for(researcher)
     response = client.get("/api/v1/export/claims.jsonl")
     assert response.status_code == 200
@@ -50,7 +53,7 @@ def test_csv_neutralises_cells_a_spreadsheet_would_run(article, editor, research
     rows = list(csv.DictReader(io.StringIO(_body(response).decode())))
     assert [row["exact"] for row in rows] == ["'+15% growth", "'-3 points", "'@everyone"]
     assert [row["note"] for row in rows] == ["'=1+1", "'\tTabbed", "'\rreturn"]
-    assert {row["article_title"] for row in rows} == {"'=HYPERLINK(\"http://evil.example\")"}
+    assert {row["article_title"] for row in rows} == {'\'=HYPERLINK("http://evil.example")'}
     assert rows[0]["start"] == str(article.current_revision.text.index("+15%"))  # numbers stay numbers
 
 

@@ -116,10 +116,19 @@ def page_problems(page: dict[str, Any]) -> list[str]:
 
 @pytest.fixture
 def claims(db, editor, reviewer):
-    article = ArticleFactory(title="Sanctuary talks", url="https://news.example/sanctuary-talks", text=DEMO_TEXT)
+    article = ArticleFactory(
+        title="Sanctuary talks", url="https://news.example/sanctuary-talks", text=DEMO_TEXT
+    )
     source = SourceFactory(url="https://www.nyc.gov/asylum", title="The city's figures")
-    reviewed = make_claim(article, editor, tags=("statistic",), note="Check.", verdict="mostly_true",
-                          reviewer=reviewer, source=source)
+    reviewed = make_claim(
+        article,
+        editor,
+        tags=("statistic",),
+        note="Check.",
+        verdict="mostly_true",
+        reviewer=reviewer,
+        source=source,
+    )
     unproven = make_claim(article, editor, "substantial budget cuts", verdict="unproven", reviewer=reviewer)
     plain = make_claim(article, editor, "Former Mayor Bill de Blasio")
     return reviewed, unproven, plain
@@ -164,7 +173,9 @@ def test_w3c_selectors_and_state_point_at_the_revisions_text(claims, researcher)
     assert revision["text"] == DEMO_TEXT
 
 
-@pytest.mark.skipif(not SHARED_CHECKER.exists(), reason="the W3C Working Group's assertions are not checked out")
+@pytest.mark.skipif(
+    not SHARED_CHECKER.exists(), reason="the W3C Working Group's assertions are not checked out"
+)
 def test_the_working_groups_own_assertions_pass(claims, researcher, tmp_path):
     client = client_for(researcher)
     documents = {
@@ -199,9 +210,15 @@ def test_any_claim_makes_an_annotation_that_meets_the_musts(
     now = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
     claim = {
         "url": "http://testserver/api/v1/claims/1/",
-        "article": {"url": "http://testserver/api/v1/articles/1/", "title": "T",
-                    "canonical_url": "https://news.example/a" if canonical else None},
-        "revision": {"url": "http://testserver/api/v1/articles/1/revisions/1/", "created_at": now.isoformat()},
+        "article": {
+            "url": "http://testserver/api/v1/articles/1/",
+            "title": "T",
+            "canonical_url": "https://news.example/a" if canonical else None,
+        },
+        "revision": {
+            "url": "http://testserver/api/v1/articles/1/revisions/1/",
+            "created_at": now.isoformat(),
+        },
         "selector": {"start": 3, "end": 3 + len(exact), "exact": exact, "prefix": prefix, "suffix": suffix},
         "tags": [{"name": tag} for tag in tags],
         "sources": [],
@@ -222,9 +239,8 @@ def test_a_reviewed_claim_as_claimreview(claims, researcher):
     assert response.status_code == 200
     review = response.json()
     assert review["@context"] == "https://schema.org" and review["@type"] == "ClaimReview"
-    assert review["reviewRating"] == {
-        "@type": "Rating", "alternateName": "Mostly true", "ratingValue": 4, "bestRating": 5, "worstRating": 1,
-    }  # fmt: skip
+    rating = {"@type": "Rating", "alternateName": "Mostly true", "ratingValue": 4}
+    assert review["reviewRating"] == {**rating, "bestRating": 5, "worstRating": 1}
     assert review["itemReviewed"]["appearance"]["url"] == "https://news.example/sanctuary-talks"
     assert_matches_contract("claim_claimreview", review)
 

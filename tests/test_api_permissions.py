@@ -30,7 +30,14 @@ CASES = [
     ("claim as w3c", "get", "/api/v1/claims/{claim}/?format=w3c", None, False, [401, 200, 200, 200, 200]),
     ("list articles", "get", "/api/v1/articles/", None, False, [401, 200, 200, 200, 200]),
     ("read article", "get", "/api/v1/articles/{article}/", None, False, [401, 200, 200, 200, 200]),
-    ("read revision", "get", "/api/v1/articles/{article}/revisions/1/", None, False, [401, 200, 200, 200, 200]),
+    (
+        "read revision",
+        "get",
+        "/api/v1/articles/{article}/revisions/1/",
+        None,
+        False,
+        [401, 200, 200, 200, 200],
+    ),
     ("list tags", "get", "/api/v1/tags/", None, False, [401, 200, 200, 200, 200]),
     ("list sources", "get", "/api/v1/sources/", None, False, [401, 200, 200, 200, 200]),
     ("read source", "get", "/api/v1/sources/{source}/", None, False, [401, 200, 200, 200, 200]),
@@ -46,7 +53,14 @@ CASES = [
     ),
     ("edit note", "patch", "/api/v1/claims/{claim}/", {"note": "n"}, True, [401, 403, 200, 200, 200]),
     ("edit tags", "patch", "/api/v1/claims/{claim}/", {"tags": ["health"]}, True, [401, 403, 200, 403, 200]),
-    ("set verdict", "patch", "/api/v1/claims/{claim}/", {"verdict": "false"}, True, [401, 403, 403, 200, 200]),
+    (
+        "set verdict",
+        "patch",
+        "/api/v1/claims/{claim}/",
+        {"verdict": "false"},
+        True,
+        [401, 403, 403, 200, 200],
+    ),
     (
         "submit for review",
         "patch",
@@ -55,7 +69,14 @@ CASES = [
         True,
         [401, 403, 200, 200, 200],
     ),
-    ("mark reviewed", "patch", "/api/v1/claims/{claim}/", {"status": "reviewed"}, True, [401, 403, 403, 200, 200]),
+    (
+        "mark reviewed",
+        "patch",
+        "/api/v1/claims/{claim}/",
+        {"status": "reviewed"},
+        True,
+        [401, 403, 403, 200, 200],
+    ),
     ("delete claim", "delete", "/api/v1/claims/{claim}/", None, True, [401, 403, 204, 403, 204]),
     (
         "attach source",
@@ -92,7 +113,9 @@ CASES = [
     ("edit source", "patch", "/api/v1/sources/{source}/", {"title": "T"}, False, [401, 403, 200, 200, 200]),
 ]
 
-MATRIX = [pytest.param(role, case, id=f"{role}-{case[0].replace(' ', '_')}") for case in CASES for role in ROLES]
+MATRIX = [
+    pytest.param(role, case, id=f"{role}-{case[0].replace(' ', '_')}") for case in CASES for role in ROLES
+]
 
 
 @pytest.mark.parametrize(("role", "case"), MATRIX)
@@ -104,12 +127,17 @@ def test_the_api_enforces_the_permission_table(role, case):
     claim = make_claim(article, author, source=source)
     ids = {"claim": claim.pk, "article": article.pk, "source": source.pk}
     path = template.format(**ids)
-    data = {k: (int(v.format(**ids)) if isinstance(v, str) and v.startswith("{") else v)
-            for k, v in (body or {}).items()}
+    data = {
+        k: (int(v.format(**ids)) if isinstance(v, str) and v.startswith("{") else v)
+        for k, v in (body or {}).items()
+    }
     headers = {"HTTP_IF_MATCH": etag_of(claim)} if if_match else {}
     client = client_for(_user(role))
-    response = getattr(client, method)(path, data, format="json", **headers) if body is not None else \
-        getattr(client, method)(path, **headers)
+    response = (
+        getattr(client, method)(path, data, format="json", **headers)
+        if body is not None
+        else getattr(client, method)(path, **headers)
+    )
     assert response.status_code == statuses[ROLES.index(role)], response.content[:300]
     if response.status_code >= 400:
         assert response.json()["error"]["status"] == response.status_code

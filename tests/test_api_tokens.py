@@ -39,7 +39,9 @@ def test_a_user_creates_a_token_and_sees_it_once(researcher):
     client.force_login(researcher)
     response = client.post("/account/tokens/", {"name": "my laptop", "expires_days": "30"})
     assert response.status_code == 201
-    raw = re.search(r"<code data-token>([^<]+)</code>", response.content.decode())[1]
+    found = re.search(r"<code data-token>([^<]+)</code>", response.content.decode())
+    assert found is not None
+    raw = found[1]
     token = ApiToken.objects.get(user=researcher)
     assert token.key_hash == ApiToken.hash(raw) and raw not in token.key_hash
     assert token.expires_at is not None and token.name == "my laptop"
@@ -89,7 +91,8 @@ def test_the_command_prints_the_token_alone(researcher):
     raw = out.getvalue().strip()
     assert raw.startswith(ApiToken.PREFIX) and "\n" not in raw
     token = ApiToken.objects.get(key_hash=ApiToken.hash(raw))
-    assert token.name == "ci" and token.expires_at - timezone.now() > timedelta(days=6)
+    assert token.name == "ci" and token.expires_at is not None
+    assert token.expires_at - timezone.now() > timedelta(days=6)
 
 
 def test_the_command_refuses_an_unknown_user(db):
@@ -134,7 +137,10 @@ def test_last_used_is_written_at_most_once_a_minute(researcher):
 
 
 def test_a_token_over_its_rate_gets_429_with_retry_after(researcher, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "3/min", "user": "100/min"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "3/min", "user": "100/min"},
+    }
     client = client_for(researcher)
     assert [client.get("/api/v1/tags/").status_code for _ in range(3)] == [200, 200, 200]
     response = client.get("/api/v1/tags/")
@@ -146,7 +152,10 @@ def test_a_token_over_its_rate_gets_429_with_retry_after(researcher, settings):
 
 
 def test_a_user_is_limited_across_all_their_tokens_and_their_session(researcher, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "100/min", "user": "2/min"}}
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "100/min", "user": "2/min"},
+    }
     assert client_for(researcher).get("/api/v1/tags/").status_code == 200
     assert client_for(researcher).get("/api/v1/tags/").status_code == 200
     assert client_for(researcher, token=False).get("/api/v1/tags/").status_code == 429

@@ -96,3 +96,22 @@ def test_the_toggle_shows_suggestions_in_the_text_and_the_panel(client, demo, ed
     sentence = Suggestion.objects.filter(article=demo, kind="sentence").first()
     client.post(reverse("suggestion_dismiss", args=[sentence.pk]), HTTP_HX_REQUEST="true")
     assert f'id="suggestion-item-{sentence.pk}"' not in client.get(page).content.decode()
+
+
+def test_the_api_lists_the_suggestions_of_the_current_revision(demo, editor, researcher):
+    from tests.api_helpers import client_for
+
+    url = f"/api/v1/articles/{demo.pk}/suggestions/"
+    response = client_for(researcher).get(url)
+    assert response.status_code == 200
+    body = response.json()
+    assert body[0]["kind"] == "figure" and body[0]["text"] == FIGURE and body[0]["strength"] == "high"
+    text = demo.current_revision.text
+    assert all(text[s["start"] : s["end"]] == s["text"] for s in body)
+    assert {s["kind"] for s in body} == {"figure", "sentence"}
+    services.dismiss_suggestion(suggestion=Suggestion.objects.get(pk=body[1]["id"]), by=editor)
+    assert body[1]["id"] not in [s["id"] for s in client_for(researcher).get(url).json()]
+    everything = client_for(researcher).get(url, {"all": "true"}).json()
+    assert next(s for s in everything if s["id"] == body[1]["id"])["dismissed"] is True
+    assert client_for(researcher).get("/api/v1/articles/999999/suggestions/").status_code == 404
+    assert client_for(None).get(url).status_code == 401

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from django.db.models import QuerySet
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from rest_framework.renderers import BaseRenderer
 
 from annotations.models import Claim, ClaimSource, ClaimTag
@@ -61,14 +62,14 @@ def attach_related(rows: list[Row]) -> list[Row]:
         return rows
     tags: dict[int, list[Row]] = defaultdict(list)
     for claim_id, slug, name, facet in (
-        ClaimTag.objects.filter(claim_id__in=ids)
+        ClaimTag.objects.filter(_claim_in(ids))
         .order_by("tag__facet", "tag__position", "tag__name")
         .values_list("claim_id", "tag__slug", "tag__name", "tag__facet")
     ):
         tags[claim_id].append({"slug": slug, "name": name, "facet": facet})
     sources: dict[int, list[Row]] = defaultdict(list)
     for link in (
-        ClaimSource.objects.filter(claim_id__in=ids)
+        ClaimSource.objects.filter(_claim_in(ids))
         .order_by("pk")
         .values(
             "claim_id",
@@ -81,11 +82,17 @@ def attach_related(rows: list[Row]) -> list[Row]:
             "quote",
         )
     ):
-        sources[link["claim_id"]].append(link)
+        sources[link["claim_id"]].append(dict(link))
     for row in rows:
         row["tags"] = tags.get(row["id"], [])
         row["sources"] = sources.get(row["id"], [])
     return rows
+
+
+def _claim_in(ids: list[int]) -> RawSQL:
+    # One array parameter (`= ANY(%s)`), not `IN (%s, %s, ...)` with thousands: building and parsing
+    # that statement cost more than running it on a 2,000-claim export chunk.
+    return RawSQL("claim_id = ANY(%s)", (ids,), output_field=BooleanField())
 
 
 class Links:
