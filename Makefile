@@ -31,7 +31,8 @@ run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
 	@echo ""
-	@echo "  Newsroom claims is at http://$(HOST):$(PORT)/  (Ctrl-C stops the app and its database)"
+	@echo "  Newsroom claims is at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
+	@echo "  Ctrl-C stops the app and its database."
 	@echo ""
 	$(MANAGE) runserver $(HOST):$(PORT)
 
