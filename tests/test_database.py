@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -66,12 +68,14 @@ def _start_and_hold(pgdata: Path) -> subprocess.Popen[str]:
 
 
 @pytest.fixture
-def pgdata(tmp_path_factory):
-    # A short path: PostgreSQL's socket path must stay under ~100 bytes.
-    folder = Path(tmp_path_factory.mktemp("pg", numbered=True)) / "data"
+def pgdata():
+    # Not under pytest's tmp_path: pytest resets its root folder to 0700 when another run starts, which
+    # locks the server's own (non-root) user out. A short path, too: the socket path must stay small.
+    folder = Path(tempfile.mkdtemp(prefix="newsroom-pg-", dir="/tmp")) / "data"
     yield folder
     for process in _servers_for(folder):
         process.kill()
+    shutil.rmtree(folder.parent, ignore_errors=True)
 
 
 def test_it_stops_on_exit_and_reuses_the_data_next_time(pgdata):
