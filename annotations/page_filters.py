@@ -8,7 +8,8 @@ import django_filters
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import Exists, OuterRef, QuerySet
 
-from annotations.models import Article, Claim, ClaimSource, Tag
+from annotations.filters import ClaimFilter
+from annotations.models import Article, Claim, Tag
 
 
 class ArticleFilter(django_filters.FilterSet):
@@ -67,7 +68,9 @@ class ArticleFilter(django_filters.FilterSet):
         return queryset.filter(flagged) if value else queryset.exclude(flagged)
 
 
-class ClaimPageFilter(django_filters.FilterSet):
+class ClaimPageFilter(ClaimFilter):
+    """The API's claim filters (source domain, text search, dates...) with pickers for the HTML form."""
+
     tag = django_filters.ModelChoiceFilter(
         queryset=Tag.objects.all(),
         to_field_name="slug",
@@ -80,24 +83,3 @@ class ClaimPageFilter(django_filters.FilterSet):
     anchor_state = django_filters.ChoiceFilter(
         choices=Claim.AnchorState.choices, label="Anchor", empty_label="Any anchor"
     )
-    source_domain = django_filters.CharFilter(method="cited_domain", label="Source domain")
-    q = django_filters.CharFilter(method="search", label="Search quotes and notes")
-
-    class Meta:
-        model = Claim
-        fields: list[str] = []
-
-    def cited_domain(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
-        domain = value.strip().lower().removeprefix("www.")
-        links = ClaimSource.objects.filter(claim=OuterRef("pk")).filter(
-            source__url__iregex=rf"^https?://([^/]+\.)?{_regex_escape(domain)}(:[0-9]+)?(/|$)"
-        )
-        return queryset.filter(Exists(links))
-
-    def search(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
-        return queryset.filter(exact__icontains=value) | queryset.filter(note__icontains=value)
-
-
-def _regex_escape(value: str) -> str:
-    # PostgreSQL's regex syntax: escape every character that is not a letter or digit.
-    return "".join(ch if ch.isalnum() else "\\" + ch for ch in value)
