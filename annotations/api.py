@@ -12,36 +12,27 @@ import re
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponseBase, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
-from rest_framework.views import APIView
 
-from annotations import services
+from annotations import api_lookups, services
 from annotations.api_errors import PreconditionFailed, PreconditionRequired
 from annotations.filters import ArticleFilter, ClaimFilter, SourceFilter
-from annotations.formats import (
-    CLAIM_FIELDS,
-    Links,
-    OrjsonRenderer,
-    attach_related,
-    claim_json,
-    claim_rows,
-    etag,
-)
+from annotations.formats import Links, OrjsonRenderer, claim_json, etag, sql, written_row
 from annotations.formats.claimreview import ClaimReviewRenderer
-from annotations.formats.export import EXPORTERS
+from annotations.formats.sql import FIELDS as CLAIM_FIELDS
+from annotations.formats.sql import Row, attach_related, make_rows
 from annotations.formats.w3c import W3CAnnotationRenderer
 from annotations.importing import ArticleInput
 from annotations.models import Article, Claim, Source, Suggestion, Tag, User, may
@@ -128,6 +119,9 @@ ETAG_HEADER = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, required=True, description="The claim's ETag, as read."
 )
 _CLAIM_ETAG = re.compile(r'"claim-(\d+)-v(\d+)"')
+# The query parameters of the lists `ClaimViewSet._plain_page` serves without the FilterSet.
+PLAIN_LIST_PARAMS = frozenset({"article", "page_size", "cursor", "format"})
+MAX_ID = 2**63 - 1
 
 
 @extend_schema_view(
@@ -200,21 +194,53 @@ class ClaimViewSet(
         return response
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        claims = self.filter_queryset(self.get_queryset())
         paginator = self.paginator
         assert isinstance(paginator, KeysetPagination)
-        # Rows, not model instances: three queries per page, whatever the page size.
-        rows = attach_related(paginator.paginate_queryset(claims.values(*CLAIM_FIELDS), request, self))
+        rows = self._plain_page(request, paginator)
+        if rows is None:
+            claims = self.filter_queryset(self.get_queryset())
+            page = paginator.paginate_queryset(claims.values_list(*CLAIM_FIELDS, named=True), request, self)
+            rows = attach_related(make_rows(page))
+        # Rows, not model instances: the same few queries per page, whatever the page size.
         links = self.links
         return paginator.get_paginated_response([claim_json(row, links) for row in rows])
 
+    def _plain_page(self, request: Request, paginator: KeysetPagination) -> builtins.list[Row] | None:
+        """The hot lists (all claims, or one article's) without building a FilterSet and a queryset.
+
+        Only for requests with no filter but a plain `article` id; anything else (another filter, or
+        an `article` the FilterSet would refuse or read differently) takes the FilterSet's path, which
+        stays the one definition of the filters, their validation and their schema.
+        """
+        params = request.query_params
+        if not params.keys() <= PLAIN_LIST_PARAMS:
+            return None
+        where: builtins.list[str] = []
+        values: builtins.list[Any] = []
+        if (article := params.get("article")) is not None:
+            if not (article.isascii() and article.isdigit() and int(article) <= MAX_ID):
+                return None
+            where.append("c.article_id = %s")
+            values.append(int(article))
+        if not may(request.user, Action.VIEW):
+            return []  # as `visible_to` (RolePermission already asks the same)
+        if self.wants_claimreview:
+            where.append("c.verdict <> ''")  # only reviewed claims have a ClaimReview
+        return paginator.paginate_sql(request, where, values)
+
     def _respond(self, claim_id: int, status_code: int = status.HTTP_200_OK) -> Response:
-        rows = claim_rows(self.get_queryset().filter(pk=claim_id))
+        rows: builtins.list[Row] = []
+        if may(self.request.user, Action.VIEW):  # as `visible_to`
+            verdict = " AND c.verdict <> ''" if self.wants_claimreview else ""
+            rows = sql.claims_with_related("c.id = %s" + verdict, [claim_id])
         if not rows:
             if self.wants_claimreview:
                 raise NotFound("this claim has no verdict yet, so it has no ClaimReview")
             raise NotFound()
-        data = claim_json(rows[0], self.links)
+        return self._claim_response(rows[0], status_code)
+
+    def _claim_response(self, row: Row, status_code: int) -> Response:
+        data = claim_json(row, self.links)
         headers = {"ETag": etag(data["id"], data["version"])}
         if status_code == status.HTTP_201_CREATED:
             headers["Location"] = data["url"]
@@ -246,9 +272,10 @@ class ClaimViewSet(
                 return int(match[2])
         raise PreconditionFailed("If-Match does not name a version of this claim")
 
-    def _tags(self, slugs: builtins.list[str]) -> builtins.list[Tag]:
+    def _tags(self, slugs: builtins.list[str], tags: builtins.list[Tag] | None = None) -> builtins.list[Tag]:
+        """The tags named by `slugs` (`tags`: those found already); a 400 for a slug that names none."""
         # (`builtins.`: in this class `list` is the list action.)
-        tags = builtins.list(Tag.objects.filter(slug__in=slugs))
+        tags = api_lookups.tags(slugs) if tags is None else tags
         unknown = sorted(set(slugs) - {tag.slug for tag in tags})
         if unknown:
             raise ValidationError({"tags": [f"unknown tag(s): {', '.join(unknown)}"]})
@@ -258,13 +285,16 @@ class ClaimViewSet(
         serializer = ClaimCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
-        article = Article.objects.visible_to(request.user).filter(pk=fields.pop("article")).first()
-        if article is None:
+        # One statement for the article, its current text and the tags named.
+        article, tags = api_lookups.article_and_tags(fields.pop("article"), fields.get("tags", []))
+        if article is None or not may(request.user, Action.VIEW):  # (as `visible_to`)
             raise ValidationError({"article": ["no such article"]})
         if "tags" in fields:
-            fields["tags"] = self._tags(fields["tags"])
+            fields["tags"] = self._tags(fields["tags"], tags)
         claim = services.create_claim(article=article, by=self.user, **fields)
-        return self._respond(claim.pk, status.HTTP_201_CREATED)
+        # Built from what was just written (a new claim has no sources yet): no query to read it back.
+        row = written_row(claim, article, self.user, fields.get("tags", []))
+        return self._claim_response(row, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         claim = self._claim()
@@ -450,45 +480,6 @@ class SourceViewSet(
         serializer.is_valid(raise_exception=True)
         serializer.save()
         return Response(SourceSerializer(source, context=self.get_serializer_context()).data)
-
-
-class FirstRenderer(BaseContentNegotiation):
-    """Exports have one format each, named by the URL: the Accept header does not choose it."""
-
-    def select_parser(self, request: Request, parsers: Any) -> Any:
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request: Request, renderers: Any, format_suffix: Any = None) -> Any:
-        return renderers[0], renderers[0].media_type
-
-
-class ClaimExportView(APIView):
-    """All claims matching the filters, streamed: `claims.jsonl` (one claim per line, as the JSON API
-    shows it) or `claims.csv` (cells a spreadsheet would run as a formula start with a quote)."""
-
-    permission_classes = [RolePermission]
-    content_negotiation_class = FirstRenderer
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = ClaimFilter
-
-    def get_queryset(self) -> QuerySet[Claim]:
-        return Claim.objects.visible_to(self.request.user)
-
-    @extend_schema(
-        filters=True,
-        responses={
-            (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR, description="JSON lines"),
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV with a header row"),
-        },
-    )
-    def get(self, request: Request, fmt: str) -> HttpResponseBase:
-        claims = DjangoFilterBackend().filter_queryset(request, self.get_queryset(), self)
-        content_type, exporter = EXPORTERS[fmt]
-        response = StreamingHttpResponse(
-            exporter(claims, Links(request.build_absolute_uri("/"))), content_type=content_type
-        )
-        response["Content-Disposition"] = f'attachment; filename="claims.{fmt}"'
-        return response
 
 
 @extend_schema(exclude=True)

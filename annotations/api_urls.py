@@ -6,7 +6,8 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from annotations import account_views
-from annotations.api import ClaimExportView, not_found, router
+from annotations.api import not_found, router
+from annotations.api_export import ClaimExportView
 
 urlpatterns: list[URLPattern | URLResolver] = [
     re_path(r"^api/v1/export/claims\.(?P<fmt>jsonl|csv)$", ClaimExportView.as_view(), name="api-export"),

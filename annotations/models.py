@@ -272,6 +272,9 @@ class Claim(models.Model):
         ]
         indexes = [
             models.Index(fields=["article", "start"]),
+            # One article's claims in keyset (id) order, as the API lists them: without it PostgreSQL
+            # walks the primary key past every other article's claims to fill a page.
+            models.Index(fields=["article", "id"], name="claim_article_id_keyset"),
             models.Index(fields=["updated_at", "id"]),
             GinIndex(fields=["exact"], name="claim_exact_trgm", opclasses=["gin_trgm_ops"]),
         ]
@@ -406,6 +409,9 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
+    # Not a field: (when, {rate-limit key: hits}) once the bearer authentication has counted the
+    # request it authenticates, which the throttle then reads instead of counting again.
+    rate_count: tuple[float, dict[str, int]] | None = None
 
     class Meta:
         ordering = ["-created_at"]

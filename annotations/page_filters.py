@@ -69,17 +69,24 @@ class ArticleFilter(django_filters.FilterSet):
 
 
 class ClaimPageFilter(ClaimFilter):
-    """The API's claim filters (source domain, text search, dates...) with pickers for the HTML form."""
+    """The API's claim filters (source domain, text search, dates...) with pickers for the HTML form.
 
-    tag = django_filters.ModelChoiceFilter(
+    The API takes comma-separated lists where the form picks one value, hence the narrower filters below.
+    """
+
+    tag = django_filters.ModelChoiceFilter(  # type: ignore[assignment]
         queryset=Tag.objects.all(),
         to_field_name="slug",
         field_name="tags",
         label="Tag",
         empty_label="Any tag",
     )
-    status = django_filters.ChoiceFilter(choices=Claim.Status.choices, empty_label="Any status")
-    verdict = django_filters.ChoiceFilter(choices=Claim.Verdict.choices[1:], empty_label="Any verdict")
-    anchor_state = django_filters.ChoiceFilter(
+    status = django_filters.ChoiceFilter(  # type: ignore[assignment]
+        choices=Claim.Status.choices, empty_label="Any status"
+    )
+    verdict = django_filters.ChoiceFilter(  # type: ignore[assignment]
+        choices=Claim.Verdict.choices[1:], empty_label="Any verdict"
+    )
+    anchor_state = django_filters.ChoiceFilter(  # type: ignore[assignment]
         choices=Claim.AnchorState.choices, label="Anchor", empty_label="Any anchor"
     )

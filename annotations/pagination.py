@@ -23,6 +23,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from annotations.formats import sql
+from annotations.formats.sql import Row
+
 SYNC_PARAM = "updated_since"
 
 
@@ -62,7 +65,21 @@ class KeysetPagination(BasePagination):
         queryset = queryset.order_by(*keys)
         if (raw := request.query_params.get(self.cursor_query_param)) is not None:
             queryset = queryset.filter(_after(keys, _decode(raw, keys)))
-        rows = list(queryset[: size + 1])
+        return self._page(request, list(queryset[: size + 1]), size, keys)
+
+    def paginate_sql(self, request: Request, where: list[str], params: list[Any]) -> list[Row]:
+        """One page of claim rows by id, with their tags and sources, from `formats.sql` (`where`:
+        conditions ANDed); sets `next_url`.
+
+        The same keyset as `paginate_queryset` for an unsynced list, without building a queryset.
+        """
+        size = self.get_page_size(request)
+        if (raw := request.query_params.get(self.cursor_query_param)) is not None:
+            where, params = [*where, "c.id > %s"], [*params, _decode(raw, ("id",))[0]]
+        rows = sql.claims_with_related(" AND ".join(where), [*params, size + 1], "ORDER BY c.id LIMIT %s")
+        return self._page(request, rows, size, ("id",))
+
+    def _page(self, request: Request, rows: list[Any], size: int, keys: tuple[str, ...]) -> list[Any]:
         page, more = rows[:size], len(rows) > size
         self.next_url = None
         if more:

@@ -90,8 +90,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Attaches the signed-in user and the URL to every history event written during a request.
-    "pghistory.middleware.HistoryMiddleware",
+    # Attaches the signed-in user and the URL to every history event a write request records
+    # (pghistory's middleware, minus GET/HEAD/OPTIONS, which record none).
+    "annotations.middleware.WriteHistoryMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from annotations import services
 from annotations.importing import ArticleInput
-from annotations.models import Claim, Source
+from annotations.models import Claim, Source, history_of
 from tests.api_helpers import assert_matches_contract, client_for, etag_of, make_claim
 from tests.conftest import DEMO_TEXT
 from tests.factories import ArticleFactory, SourceFactory
@@ -106,6 +106,31 @@ def test_it_creates_a_claim_from_offsets(article, editor):
     assert [t["slug"] for t in body["tags"]] == ["statistic"]
     assert response["Location"] == body["url"]
     assert response["ETag"] == f'"claim-{body["id"]}-v{body["version"]}"'
+
+
+def test_a_claim_created_with_tags_is_version_1_answered_as_read_and_in_the_history(article, editor):
+    start = DEMO_TEXT.index("160,000")
+    client = client_for(editor)
+    response = client.post(
+        "/api/v1/claims/",
+        {"article": article.pk, "start": start, "end": start + 7, "tags": ["statistic", "immigration"]},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    created = response.json()
+    assert created["version"] == 1
+    # The answer is built from what was written; it is exactly what reading the claim shows.
+    read = client.get(created["url"])
+    assert read.json() == created
+    assert read["ETag"] == response["ETag"]
+    events = list(history_of(Claim.objects.get(pk=created["id"])))
+    labels = sorted((event.pgh_model, event.pgh_label) for event in events)
+    assert labels == [
+        ("annotations.ClaimEvent", "insert"),
+        ("annotations.ClaimTagEvent", "insert"),
+        ("annotations.ClaimTagEvent", "insert"),
+    ]
+    assert {event.pgh_context["user"] for event in events} == {editor.pk}
 
 
 def test_it_anchors_a_claim_given_only_a_w3c_text_quote_selector(article, editor):

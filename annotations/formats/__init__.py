@@ -1,98 +1,65 @@
 """How a claim looks outside the app: the plain JSON representation every other format is built from.
 
-Claims are read as plain rows (`values()`) plus two batched queries for their tags and sources, never as
-model instances: a page of 1,000 claims costs three queries and no per-object ORM work, and the same
-rows feed the JSON API, the W3C and ClaimReview renderers and the streamed CSV/JSONL export.
+Claims are read as plain rows (`sql.py`, or `values()` of a filtered queryset) plus two batched
+queries for their tags and sources, never as model instances: a page of 1,000 claims costs three
+queries and no per-object ORM work, and the same rows feed the JSON API, the W3C and ClaimReview
+renderers and the streamed CSV/JSONL export.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 import orjson
-from django.db.models import BooleanField, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 from rest_framework.renderers import BaseRenderer
 
-from annotations.models import Claim, ClaimSource, ClaimTag
+from annotations.formats.sql import FIELDS as CLAIM_FIELDS
+from annotations.formats.sql import Row, attach_related, make_rows
+from annotations.models import Article, Claim, Tag, User
 
 API_PREFIX = "/api/v1/"
 
-# The columns of one claim row; the joins are to-one, so one query serves a whole page.
-CLAIM_FIELDS = (
-    "id",
-    "article_id",
-    "article__title",
-    "article__url",
-    "revision__number",
-    "revision__created_at",
-    "start",
-    "end",
-    "exact",
-    "prefix",
-    "suffix",
-    "status",
-    "verdict",
-    "note",
-    "anchor_state",
-    "created_by__username",
-    "created_at",
-    "updated_by__username",
-    "updated_at",
-    "version",
-)
-
 VERDICT_LABELS: dict[str, str] = {str(value): str(label) for value, label in Claim.Verdict.choices if value}
-
-Row = dict[str, Any]
 
 
 def claim_rows(queryset: QuerySet[Claim]) -> list[Row]:
     """The rows of `queryset` (already filtered, ordered and sliced), each with its tags and sources."""
-    return attach_related(list(queryset.values(*CLAIM_FIELDS)))
+    return attach_related(make_rows(queryset.values_list(*CLAIM_FIELDS)))
 
 
-def attach_related(rows: list[Row]) -> list[Row]:
-    """Add `tags` and `sources` to claim rows: two queries whatever the number of rows."""
-    ids = [row["id"] for row in rows]
-    if not ids:
-        return rows
-    tags: dict[int, list[Row]] = defaultdict(list)
-    for claim_id, slug, name, facet in (
-        ClaimTag.objects.filter(_claim_in(ids))
-        .order_by("tag__facet", "tag__position", "tag__name")
-        .values_list("claim_id", "tag__slug", "tag__name", "tag__facet")
-    ):
-        tags[claim_id].append({"slug": slug, "name": name, "facet": facet})
-    sources: dict[int, list[Row]] = defaultdict(list)
-    for link in (
-        ClaimSource.objects.filter(_claim_in(ids))
-        .order_by("pk")
-        .values(
-            "claim_id",
-            "source_id",
-            "source__url",
-            "source__title",
-            "source__publisher",
-            "source__kind",
-            "relation",
-            "quote",
-        )
-    ):
-        sources[link["claim_id"]].append(dict(link))
-    for row in rows:
-        row["tags"] = tags.get(row["id"], [])
-        row["sources"] = sources.get(row["id"], [])
-    return rows
-
-
-def _claim_in(ids: list[int]) -> RawSQL:
-    # One array parameter (`= ANY(%s)`), not `IN (%s, %s, ...)` with thousands: building and parsing
-    # that statement cost more than running it on a 2,000-claim export chunk.
-    return RawSQL("claim_id = ANY(%s)", (ids,), output_field=BooleanField())
+def written_row(claim: Claim, article: Article, by: User | None, tags: list[Tag]) -> Row:
+    """The row of a claim just created with `tags` and no sources, from the objects that wrote it:
+    what reading it back would return (timestamps included: the database stores Python's values)."""
+    revision = claim.revision
+    user = by.username if by is not None else None
+    return Row(
+        id=claim.pk,
+        article_id=article.pk,
+        article__title=article.title,
+        article__url=article.url,
+        revision__number=revision.number,
+        revision__created_at=revision.created_at,
+        start=claim.start,
+        end=claim.end,
+        exact=claim.exact,
+        prefix=claim.prefix,
+        suffix=claim.suffix,
+        status=claim.status,
+        verdict=claim.verdict,
+        note=claim.note,
+        anchor_state=claim.anchor_state,
+        created_by__username=user,
+        created_at=claim.created_at,
+        updated_by__username=user,
+        updated_at=claim.updated_at,
+        version=claim.version,
+        # In the order `Tag.objects` returns them (Tag.Meta.ordering), as a read would list them.
+        tags=[{"slug": tag.slug, "name": tag.name, "facet": tag.facet} for tag in tags],
+        sources=[],
+    )
 
 
 class Links:
@@ -116,29 +83,29 @@ class Links:
 
 def claim_json(row: Row, links: Links) -> dict[str, Any]:
     """The JSON representation of one claim (documented by `serializers.ClaimSerializer`)."""
-    article_id = row["article_id"]
+    article_id = row.article_id
     return {
-        "id": row["id"],
-        "url": links.claim(row["id"]),
+        "id": row.id,
+        "url": links.claim(row.id),
         "article": {
             "id": article_id,
             "url": links.article(article_id),
-            "title": row["article__title"],
-            "canonical_url": row["article__url"] or None,
+            "title": row.article__title,
+            "canonical_url": row.article__url or None,
         },
         "revision": {
-            "number": row["revision__number"],
-            "url": links.revision(article_id, row["revision__number"]),
-            "created_at": row["revision__created_at"],
+            "number": row.revision__number,
+            "url": links.revision(article_id, row.revision__number),
+            "created_at": row.revision__created_at,
         },
         "selector": {
-            "start": row["start"],
-            "end": row["end"],
-            "exact": row["exact"],
-            "prefix": row["prefix"],
-            "suffix": row["suffix"],
+            "start": row.start,
+            "end": row.end,
+            "exact": row.exact,
+            "prefix": row.prefix,
+            "suffix": row.suffix,
         },
-        "tags": row["tags"],
+        "tags": row.tags,
         "sources": [
             {
                 "id": link["source_id"],
@@ -150,17 +117,17 @@ def claim_json(row: Row, links: Links) -> dict[str, Any]:
                 "relation": link["relation"],
                 "quote": link["quote"],
             }
-            for link in row["sources"]
+            for link in row.sources
         ],
-        "status": row["status"],
-        "verdict": row["verdict"] or None,
-        "note": row["note"],
-        "anchor_state": row["anchor_state"],
-        "created_by": row["created_by__username"],
-        "created_at": row["created_at"],
-        "updated_by": row["updated_by__username"],
-        "updated_at": row["updated_at"],
-        "version": row["version"],
+        "status": row.status,
+        "verdict": row.verdict or None,
+        "note": row.note,
+        "anchor_state": row.anchor_state,
+        "created_by": row.created_by__username,
+        "created_at": row.created_at,
+        "updated_by": row.updated_by__username,
+        "updated_at": row.updated_at,
+        "version": row.version,
     }
 
 

@@ -1,6 +1,6 @@
 """Bulk export of claims as JSONL or CSV, streamed in constant memory however many claims there are.
 
-The claims are read in keyset chunks (`id > last ORDER BY id LIMIT n`), each chunk three queries, and
+The claims are read in keyset chunks (`id > last ORDER BY id LIMIT n`), each chunk four queries, and
 written out before the next is read: neither the server nor the database holds the whole set, and no
 chunk costs more than the first (an OFFSET would, and would cap the export as in hypothesis/h#5191).
 """
@@ -16,7 +16,8 @@ from typing import Any
 import orjson
 from django.db.models import QuerySet
 
-from annotations.formats import CLAIM_FIELDS, Links, Row, attach_related, claim_json
+from annotations.formats import Links, claim_json, sql
+from annotations.formats.sql import Row
 from annotations.models import Claim
 
 CHUNK = 2_000
@@ -51,18 +52,22 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def chunks(queryset: QuerySet[Claim], size: int | None = None) -> Iterator[list[Row]]:
-    """The claim rows of `queryset` by ascending id, `size` at a time, with their tags and sources."""
+    """The claim rows of `queryset` by ascending id, `size` at a time, with their tags and sources.
+
+    The (filtered) queryset only chooses the ids of a chunk; the rows themselves come from the written
+    out statement of `formats.sql`, read as plain tuples, which is most of the export's time saved.
+    """
     size = size or CHUNK
-    rows = queryset.order_by("id").values(*CLAIM_FIELDS)
+    ids = queryset.order_by("id").values_list("id", flat=True)
     last = 0
     while True:
-        chunk = list(rows.filter(id__gt=last)[:size])
-        if not chunk:
+        chunk_ids = list(ids.filter(id__gt=last)[:size])
+        if not chunk_ids:
             return
-        yield attach_related(chunk)
-        if len(chunk) < size:
+        yield sql.claims_by_ids(chunk_ids)
+        if len(chunk_ids) < size:
             return
-        last = chunk[-1]["id"]
+        last = chunk_ids[-1]
 
 
 def jsonl(queryset: QuerySet[Claim], links: Links) -> Iterator[bytes]:
@@ -78,34 +83,33 @@ def neutralise(value: str) -> str:
 
 
 def csv_row(row: Row, links: Links) -> list[Any]:
-    tags = ";".join(tag["slug"] for tag in row["tags"])
+    tags = ";".join(tag["slug"] for tag in row.tags)
     sources = " ".join(
-        f"{link['relation']}:{link['source__url'] or links.source(link['source_id'])}"
-        for link in row["sources"]
+        f"{link['relation']}:{link['source__url'] or links.source(link['source_id'])}" for link in row.sources
     )
     cells: list[Any] = [
-        row["id"],
-        links.claim(row["id"]),
-        row["article_id"],
-        row["article__title"],
-        row["article__url"],
-        row["revision__number"],
-        row["start"],
-        row["end"],
-        row["exact"],
-        row["prefix"],
-        row["suffix"],
-        row["status"],
-        row["verdict"],
-        row["note"],
-        row["anchor_state"],
+        row.id,
+        links.claim(row.id),
+        row.article_id,
+        row.article__title,
+        row.article__url,
+        row.revision__number,
+        row.start,
+        row.end,
+        row.exact,
+        row.prefix,
+        row.suffix,
+        row.status,
+        row.verdict,
+        row.note,
+        row.anchor_state,
         tags,
         sources,
-        row["created_by__username"] or "",
-        _utc(row["created_at"]),
-        row["updated_by__username"] or "",
-        _utc(row["updated_at"]),
-        row["version"],
+        row.created_by__username or "",
+        _utc(row.created_at),
+        row.updated_by__username or "",
+        _utc(row.updated_at),
+        row.version,
     ]
     return [neutralise(cell) if isinstance(cell, str) else cell for cell in cells]
 
