@@ -3,7 +3,7 @@
 Data: CLEF-2019 CheckThat! Task 1 transcripts (``data/checkworthiness/*.tsv``), one sentence a line:
 ``line_number<TAB>speaker<TAB>text<TAB>label``.
 
-Model (fixed a priori, see benchmarks/SUGGESTIONS.md for the alternatives that were compared):
+Model (fixed a priori, see BENCHMARKS.md for the alternatives that were compared):
 word 1-2-gram TF-IDF (sublinear tf, min_df=2) + standardised hand features (features.py), fed to an
 L2 logistic regression with sklearn's default C=1. It is exported as JSON (vocabulary, idf,
 coefficients, scaler) and scored by ranker.py in plain Python, so the shipped file is small and loading
