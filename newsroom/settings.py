@@ -116,7 +116,11 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        database_url(), conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True
+        database_url(),
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
+        # A round trip per request that reuses a connection, so that a restarted database costs no failed
+        # request; a deployment that would rather have the speed (BENCHMARKS.md) can turn it off.
+        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
     )
 }
 # Parallel test runs against one server need their own test database names.
