@@ -23,7 +23,7 @@ from annotations.history import changes_since, history_entries
 from annotations.models import Claim, Tag, User
 from annotations.roles import Action
 from annotations.views import HtmxRequest
-from annotations.workspace import SHOW_SUGGESTIONS, panel_context, workspace_context
+from annotations.workspace import SHOW_SUGGESTIONS, panel_context, suggestions_shown, workspace_context
 
 PANEL = "annotations/claim_panel.html#panel"
 WORKSPACE = "annotations/article_workspace_update.html"
@@ -266,7 +266,7 @@ def _version(request: HtmxRequest) -> int:
 def suggestions_toggle(request: HtmxRequest, article_pk: int) -> HttpResponse:
     """Show or hide the suggested sentences and figures (remembered for this editor's session)."""
     article = get_article_for_user(request, article_pk)
-    request.session[SHOW_SUGGESTIONS] = not request.session.get(SHOW_SUGGESTIONS, False)
+    request.session[SHOW_SUGGESTIONS] = not suggestions_shown(request)
     return redirect("article_detail", pk=article.pk)
 
 

@@ -17,7 +17,12 @@ from annotations.models import AnchorRecord, Article, Claim, ClaimSource, ClaimT
 from annotations.rendering import ClaimRow
 from annotations.roles import Action
 
-SHOW_SUGGESTIONS = "show_suggestions"  # session key: the editor's Suggestions toggle
+SHOW_SUGGESTIONS = "show_suggestions"  # session key: the editor's Suggestions toggle (on until turned off)
+
+
+def suggestions_shown(request: HttpRequest) -> bool:
+    # On by default: an article opens with what is worth checking already marked.
+    return bool(request.session.get(SHOW_SUGGESTIONS, True))
 
 
 def _may(request: HttpRequest, action: Action) -> bool:
@@ -48,7 +53,7 @@ def workspace_context(request: HttpRequest, article: Article, **extra: Any) -> d
     ):
         by_id[claim_id].source_count = count
     selected = extra.get("selected_id")
-    show_suggestions = bool(request.session.get(SHOW_SUGGESTIONS))
+    show_suggestions = suggestions_shown(request)
     suggestions = (
         sorted(
             Suggestion.objects.filter(revision=revision).open(),

@@ -81,11 +81,13 @@ def test_a_suggestion_of_an_old_revision_cannot_be_accepted(demo, editor):
         services.accept_suggestion(suggestion=figure, by=editor)
 
 
-def test_the_toggle_shows_suggestions_in_the_text_and_the_panel(client, demo, editor):
+def test_the_article_opens_with_suggestions_and_the_toggle_hides_them(client, demo, editor):
     client.force_login(editor)
     page = reverse("article_detail", args=[demo.pk])
-    assert 'class="sg ' not in client.get(page).content.decode()
+    assert 'class="sg ' in client.get(page).content.decode()
     assert client.post(reverse("suggestions_toggle", args=[demo.pk])).status_code == 302
+    assert 'class="sg ' not in client.get(page).content.decode()
+    client.post(reverse("suggestions_toggle", args=[demo.pk]))
     html = client.get(page).content.decode()
     figure = Suggestion.objects.get(article=demo, kind="figure")
     assert f'id="suggestion-item-{figure.pk}"' in html and "sg-figure" in html and "Claim it" in html
