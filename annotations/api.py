@@ -53,6 +53,7 @@ from annotations.serializers import (
     SourceUpdateSerializer,
     SuggestionSerializer,
     TagSerializer,
+    plain_claim_fields,
 )
 from annotations.text import normalise_url
 
@@ -282,9 +283,11 @@ class ClaimViewSet(
         return tags
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = ClaimCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
+        fields = plain_claim_fields(request.data)
+        if fields is None:
+            serializer = ClaimCreateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            fields = dict(serializer.validated_data)
         # One statement for the article, its current text and the tags named.
         article, tags = api_lookups.article_and_tags(fields.pop("article"), fields.get("tags", []))
         if article is None or not may(request.user, Action.VIEW):  # (as `visible_to`)

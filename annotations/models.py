@@ -409,9 +409,6 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
-    # Not a field: (when, {rate-limit key: hits}) once the bearer authentication has counted the
-    # request it authenticates, which the throttle then reads instead of counting again.
-    rate_count: tuple[float, dict[str, int]] | None = None
 
     class Meta:
         ordering = ["-created_at"]

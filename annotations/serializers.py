@@ -7,6 +7,7 @@ Write serializers refuse fields they do not know (`StrictFields`), so a client t
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rest_framework import serializers
@@ -265,6 +266,40 @@ class ClaimCreateSerializer(StrictFields):
         if "revision" in attrs:
             attrs["revision_number"] = attrs.pop("revision")
         return attrs
+
+
+_PLAIN_CLAIM_INTS = {"article": 1, "revision": 1, "start": 0, "end": 1}  # each with its minimum
+_PLAIN_CLAIM_KEYS = frozenset({*_PLAIN_CLAIM_INTS, "exact", "note", "tags"})
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")  # what CharField refuses: NUL and lone surrogates
+
+
+def plain_claim_fields(data: Any) -> dict[str, Any] | None:
+    """What `ClaimCreateSerializer` makes of the most common create request (offsets, perhaps the quote,
+    a note and tag slugs), checked without building the serializer, which deep-copies its fields on
+    every request (about 0.3 ms, most of the validation). None for anything else, valid or not: the
+    serializer then checks it, and explains what is wrong. A test pins the two to agree.
+    """
+    if type(data) is not dict or "article" not in data or not data.keys() <= _PLAIN_CLAIM_KEYS:
+        return None
+    fields = dict(data)
+    for name, minimum in _PLAIN_CLAIM_INTS.items():
+        if name in fields and not (type(value := fields[name]) is int and value >= minimum):
+            return None
+    for name in ("exact", "note"):
+        if name in fields and not (type(text := fields[name]) is str and not _NOT_TEXT.search(text)):
+            return None
+    if fields.get("exact") == "":
+        return None
+    if "tags" in fields:
+        tags = fields["tags"]
+        if not (type(tags) is list and len(tags) <= 50):
+            return None
+        if not all(type(slug) is str and _SLUG.fullmatch(slug) for slug in tags):
+            return None
+    if "revision" in fields:
+        fields["revision_number"] = fields.pop("revision")
+    return fields
 
 
 class ClaimUpdateSerializer(StrictFields):

@@ -1,17 +1,25 @@
 """Rate limits per API token and per user, counted in PostgreSQL so that every app process shares them.
 
-A fixed window per key (`token:<id>`, `user:<id>`): one upsert statement counts the request against
-both keys at once and returns the counts, so a limit costs one round trip and no cache server. For a
-bearer token that round trip is the token lookup's own (`authentication.py` counts while it finds the
-token, and leaves the counts on it), so a token's request costs no statement here. Rates
-come from `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]` (`token` and `user`, e.g. "3000/min"); a
-request over either limit gets 429 with `Retry-After` (the seconds until its window ends).
+A fixed window per key (`token:<id>`, `user:<id>`), counted by one upsert statement for both keys at
+once. Rates come from `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]` (`token` and `user`, e.g.
+"3000/min"); a request over either limit gets 429 with `Retry-After` (the seconds until its window
+ends).
+
+Counting every request was a round trip on every request. Instead a process reserves hits ahead: the
+upsert adds a few hits to a key's count at once, and the process hands them out to its next requests
+without asking again. A reservation is at most a sixteenth of what is left of the limit (at most 100),
+so it shrinks to single hits as a client nears its limit. Requests past the limit are refused however
+the hits were reserved, since every hit handed out was counted first; what a process reserved and did
+not use when the window ends can only make a limit bite a little early, never late. A token's first
+request is counted by its lookup (`authentication.py`), in the same statement.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,17 +31,24 @@ from rest_framework.throttling import BaseThrottle
 from annotations.models import ApiToken
 
 TABLE = "annotations_api_rate_window"
+LEASE_FRACTION = 16  # a reservation is at most this fraction of what is left of a limit
+LEASE_MAX = 100
+
+# (when, {key: count}): a request already counted, with the counts that included it.
+Counted = tuple[float, dict[str, int]]
 
 # The tail of every counting statement (`INSERT INTO TABLE AS w (key, window_start, hits) SELECT ...`).
 COUNT_HITS = """
 ON CONFLICT (key) DO UPDATE SET
-    hits = CASE WHEN w.window_start = EXCLUDED.window_start THEN w.hits + 1 ELSE 1 END,
+    hits = CASE WHEN w.window_start = EXCLUDED.window_start THEN w.hits + EXCLUDED.hits
+                ELSE EXCLUDED.hits END,
     window_start = EXCLUDED.window_start
 RETURNING key, hits
 """
 _UPSERT = f"""
 INSERT INTO {TABLE} AS w (key, window_start, hits)
-SELECT key, window_start, 1 FROM unnest(%s::text[], %s::timestamptz[]) AS t(key, window_start)
+SELECT key, window_start, hits
+FROM unnest(%s::text[], %s::timestamptz[], %s::int[]) AS t(key, window_start, hits)
 {COUNT_HITS}"""
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -56,6 +71,68 @@ def window_start(now: float, window: int) -> float:
     return math.floor(now / window) * window
 
 
+def counted_already(request: Request, counted: Counted) -> None:
+    """Note on the request that it was counted (by the token lookup), with the counts that include it."""
+    request._rate_counted = counted  # type: ignore[attr-defined]
+
+
+@dataclass
+class Lease:
+    """Hits of one key's window that this process reserved: the counts `next` to `last` are its own."""
+
+    window_start: float
+    next: int
+    last: int
+
+
+class Leases:
+    def __init__(self) -> None:
+        self._held: dict[str, Lease] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str, start: float) -> int | None:
+        """The count of this request, from a reservation for the window starting at `start`, if any left."""
+        with self._lock:
+            lease = self._held.get(key)
+            if lease is None or lease.window_start != start or lease.next > lease.last:
+                return None
+            lease.next += 1
+            return lease.next - 1
+
+    def size(self, key: str, start: float, allowed: int) -> int:
+        """How many hits to reserve next: a share of what the last known count left of the limit."""
+        lease = self._held.get(key)
+        if lease is None or lease.window_start != start:
+            return 1  # nothing known of this window yet
+        return max(1, min(LEASE_MAX, (allowed - lease.last) // LEASE_FRACTION))
+
+    def hold(self, key: str, start: float, count: int, size: int) -> None:
+        """The upsert added `size` hits and the count is now `count`: those hits are ours to hand out."""
+        with self._lock:
+            self._held[key] = Lease(start, count - size + 1, count)
+
+    def drop_all(self) -> None:
+        with self._lock:
+            self._held.clear()
+
+
+leases = Leases()
+
+
+def reserve(sizes: dict[str, tuple[float, int]]) -> dict[str, int]:
+    """Add `size` hits to each key's count in the window starting at `start`; the new counts."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UPSERT,
+            [
+                list(sizes),
+                [datetime.fromtimestamp(start, UTC) for start, _ in sizes.values()],
+                [size for _, size in sizes.values()],
+            ],
+        )
+        return dict(cursor.fetchall())
+
+
 class ApiRateThrottle(BaseThrottle):
     def __init__(self) -> None:
         self.retry_after: float | None = None
@@ -72,28 +149,34 @@ class ApiRateThrottle(BaseThrottle):
         limits = self.limits(request)
         if not limits:
             return True
-        counted = request.auth.rate_count if isinstance(request.auth, ApiToken) else None
-        if counted is not None:
-            now, hits = counted  # counted by the token lookup, at `now`
-        else:
-            now = time.time()
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    _UPSERT,
-                    [
-                        list(limits),
-                        [
-                            datetime.fromtimestamp(window_start(now, window), UTC)
-                            for _, window in limits.values()
-                        ],
-                    ],
-                )
-                hits = dict(cursor.fetchall())
+        counted: Counted | None = getattr(request, "_rate_counted", None)
+        now = counted[0] if counted else time.time()
         starts = {key: window_start(now, window) for key, (_, window) in limits.items()}
+        counts: dict[str, int] = {}
+        if counted:
+            for key, count in counted[1].items():
+                if key in limits:
+                    counts[key] = count
+                    leases.hold(key, starts[key], count, 1)  # a reservation of one hit: this request's
+                    leases.take(key, starts[key])
+        missing: dict[str, tuple[float, int]] = {}
+        for key, (allowed, _) in limits.items():
+            if key in counts:
+                continue
+            if (position := leases.take(key, starts[key])) is not None:
+                counts[key] = position
+            else:
+                missing[key] = (starts[key], leases.size(key, starts[key], allowed))
+        if missing:
+            for key, count in reserve(missing).items():
+                start, size = missing[key]
+                leases.hold(key, start, count, size)
+                taken = leases.take(key, start)
+                counts[key] = count if taken is None else taken
         waits = [
             starts[key] + window - now
             for key, (allowed, window) in limits.items()
-            if hits.get(key, 0) > allowed
+            if counts.get(key, 0) > allowed
         ]
         self.retry_after = max(waits) if waits else None
         return not waits

@@ -117,9 +117,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         database_url(),
+        engine="newsroom.postgresql",  # Django's, with a health check that needs no round trip
         conn_max_age=env_int("CONN_MAX_AGE", 60),
-        # A round trip per request that reuses a connection, so that a restarted database costs no failed
-        # request; a deployment that would rather have the speed (BENCHMARKS.md) can turn it off.
+        # Check a kept connection before a request uses it, so that a restarted database costs no failed
+        # request (newsroom/postgresql/base.py: free unless the server has said something).
         conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
     )
 }
@@ -202,6 +203,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# How long a process remembers a token it found (annotations/authentication.py); 0: never.
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 5)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Newsroom claims API",
     "DESCRIPTION": (

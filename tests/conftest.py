@@ -16,6 +16,17 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_memory():
+    """Each test starts as a fresh app process would: no token remembered, no rate-limit hits reserved
+    (their database rows are rolled back with the test)."""
+    from annotations.authentication import recent_tokens
+    from annotations.throttling import leases
+
+    recent_tokens.forget_all()
+    leases.drop_all()
+
+
+@pytest.fixture(autouse=True)
 def _vocabulary(request):
     """The tag vocabulary a migration adds, back in place after a live-server test flushed it."""
     if {"db", "transactional_db", "live_server"} & set(

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from annotations import throttling
 from annotations.models import ApiToken
 from tests.api_helpers import client_for
 
@@ -117,7 +122,7 @@ def test_a_wrong_token_is_refused_with_401(db):
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_last_used_is_written_at_most_once_a_minute(researcher):
+def test_last_used_is_written_at_most_once_a_minute(researcher, monkeypatch):
     token, raw = ApiToken.issue(researcher, name="t")
     client = _bearer(raw)
     client.get("/api/v1/tags/")
@@ -127,16 +132,96 @@ def test_last_used_is_written_at_most_once_a_minute(researcher):
     client.get("/api/v1/tags/")
     token.refresh_from_db()
     assert token.last_used_at == first
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(minutes=2))
+    later = timezone.now() + timedelta(minutes=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
     client.get("/api/v1/tags/")
     token.refresh_from_db()
-    assert token.last_used_at > first
+    assert token.last_used_at == later
+
+
+# --- Remembered tokens (authentication.RecentTokens) -----------------------------------------------------
+
+
+def _statements(queries, table: str) -> int:
+    return sum(table in query["sql"] for query in queries)
+
+
+def test_a_remembered_token_is_not_looked_up_again(researcher):
+    _, raw = ApiToken.issue(researcher, name="t")
+    client = _bearer(raw)
+    with CaptureQueriesContext(connection) as queries:
+        assert all(client.get("/api/v1/tags/").status_code == 200 for _ in range(20))
+    assert _statements(queries, "t.key_hash = ") == 1
+    # ... and the rate limits reserve hits ahead instead of counting each request.
+    assert _statements(queries, "annotations_api_rate_window") <= 3
+
+
+def test_revoking_a_token_stops_it_at_once_in_the_process_that_revoked_it(researcher):
+    token, raw = ApiToken.issue(researcher, name="t")
+    client = _bearer(raw)
+    assert client.get("/api/v1/tags/").status_code == 200
+    token.revoke()
+    assert client.get("/api/v1/tags/").status_code == 401
+
+
+def test_a_role_changed_in_this_process_applies_at_once(researcher):
+    _, raw = ApiToken.issue(researcher, name="t")
+    client = _bearer(raw)
+    assert client.get("/api/v1/tags/").status_code == 200
+    researcher.is_active = False
+    researcher.save()
+    assert client.get("/api/v1/tags/").status_code == 401
+
+
+def test_a_token_revoked_by_another_process_stops_within_the_memory_time(researcher, settings, monkeypatch):
+    import annotations.authentication as authentication
+
+    settings.API_TOKEN_CACHE_SECONDS = 5
+    token, raw = ApiToken.issue(researcher, name="t")
+    client = _bearer(raw)
+    assert client.get("/api/v1/tags/").status_code == 200
+    # Another process revokes it: no signal reaches this one.
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert client.get("/api/v1/tags/").status_code == 200
+    started = time.monotonic()
+    monkeypatch.setattr(authentication.time, "monotonic", lambda: started + 5)
+    assert client.get("/api/v1/tags/").status_code == 401
+
+
+def test_a_remembered_token_that_expires_is_refused_at_once(researcher, monkeypatch):
+    token, raw = ApiToken.issue(researcher, name="t", expires_in_days=1)
+    client = _bearer(raw)
+    assert client.get("/api/v1/tags/").status_code == 200
+    assert token.expires_at is not None
+    later = token.expires_at + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    response = client.get("/api/v1/tags/")
+    assert response.status_code == 401
+    assert "expired" in response.json()["error"]["message"]
+
+
+def test_with_no_memory_every_request_looks_the_token_up(researcher, settings):
+    settings.API_TOKEN_CACHE_SECONDS = 0
+    _, raw = ApiToken.issue(researcher, name="t")
+    client = _bearer(raw)
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            client.get("/api/v1/tags/")
+    assert _statements(queries, "t.key_hash = ") == 3
 
 
 # --- Rate limits -----------------------------------------------------------------------------------------
 
 
-def test_a_token_over_its_rate_gets_429_with_retry_after(researcher, settings):
+@pytest.fixture
+def mid_window(monkeypatch):
+    """Rate-limit tests run in the middle of a minute: a window ending during one would reset its counts."""
+    moment = timezone.now().replace(second=20, microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    monkeypatch.setattr(throttling, "time", SimpleNamespace(time=moment.timestamp))
+
+
+def test_a_token_over_its_rate_gets_429_with_retry_after(researcher, settings, mid_window):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"token": "3/min", "user": "100/min"},
@@ -151,7 +236,7 @@ def test_a_token_over_its_rate_gets_429_with_retry_after(researcher, settings):
     assert client_for(researcher).get("/api/v1/tags/").status_code == 200
 
 
-def test_a_user_is_limited_across_all_their_tokens_and_their_session(researcher, settings):
+def test_a_user_is_limited_across_all_their_tokens_and_their_session(researcher, settings, mid_window):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"token": "100/min", "user": "2/min"},
@@ -159,3 +244,51 @@ def test_a_user_is_limited_across_all_their_tokens_and_their_session(researcher,
     assert client_for(researcher).get("/api/v1/tags/").status_code == 200
     assert client_for(researcher).get("/api/v1/tags/").status_code == 200
     assert client_for(researcher, token=False).get("/api/v1/tags/").status_code == 429
+
+
+def test_hits_reserved_ahead_never_let_more_requests_through_than_the_limit(researcher, settings, mid_window):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "100/min", "user": "10000/min"},
+    }
+    client = client_for(researcher)
+    statuses = [client.get("/api/v1/tags/").status_code for _ in range(110)]
+    assert statuses == [200] * 100 + [429] * 10
+
+
+def test_hits_reserved_by_several_processes_never_exceed_the_limit(
+    researcher, settings, mid_window, monkeypatch
+):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "100/min", "user": "10000/min"},
+    }
+    client = client_for(researcher)
+    processes = [throttling.Leases() for _ in range(3)]  # each app process holds its own reservations
+    statuses = []
+    for n in range(110):
+        monkeypatch.setattr(throttling, "leases", processes[n % 3])
+        statuses.append(client.get("/api/v1/tags/").status_code)
+    allowed = statuses.count(200)
+    # What a process reserved and has not used yet is counted, so the limit may bite a little early,
+    # never late; the reservations shrink near the limit, so only by a few.
+    assert 95 <= allowed <= 100
+    assert statuses[-10:] == [429] * 10
+
+
+def test_hits_reserved_after_other_processes_used_the_limit_are_refused(researcher, settings, mid_window):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "100/min", "user": "10000/min"},
+    }
+    client = client_for(researcher)
+    assert [client.get("/api/v1/tags/").status_code for _ in range(2)] == [200, 200]
+    # This process now holds a few hits reserved ahead; other processes use up the rest of the limit.
+    from django.db import connection as db
+
+    with db.cursor() as cursor:
+        cursor.execute(f"UPDATE {throttling.TABLE} SET hits = 200 WHERE key LIKE 'token:%%'")
+    statuses = [client.get("/api/v1/tags/").status_code for _ in range(20)]
+    held = statuses.count(200)
+    assert 1 <= held <= 6  # what it had reserved (counted before the others' hits), and no more
+    assert statuses == [200] * held + [429] * (20 - held)
