@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC
 
 import orjson
 import pytest
 from django.http import StreamingHttpResponse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotations.formats import export
 from tests.api_helpers import client_for, make_claim
@@ -93,3 +96,42 @@ def test_an_empty_export_is_a_header_or_nothing(researcher):
 
 def test_exports_need_authentication(db):
     assert client_for(None).get("/api/v1/export/claims.csv").status_code == 401
+
+
+# --- JSON lines encoded a chunk at a time (export.json_lines) ---------------------------------------------
+
+_hostile_text = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(['","\\u001e",', '"\x1e"', "\x1e", ',"\x1e",', "\\", '\\"', "\n", "},{", "\u2028", "😀"]),
+)
+_claim_like = st.fixed_dictionaries(
+    {
+        "id": st.integers(min_value=1, max_value=2**40),
+        "exact": _hostile_text,
+        "note": _hostile_text,
+        "tags": st.lists(st.fixed_dictionaries({"slug": _hostile_text}), max_size=2),
+        "sources": st.lists(
+            st.fixed_dictionaries({"quote": _hostile_text, "url": _hostile_text}), max_size=2
+        ),
+        "created_at": st.datetimes(timezones=st.just(UTC)),
+        "verdict": st.one_of(st.none(), _hostile_text),
+    }
+)
+
+
+def _one_call_per_claim(claims) -> bytes:
+    option = orjson.OPT_UTC_Z | orjson.OPT_APPEND_NEWLINE
+    return b"".join(orjson.dumps(claim, option=option) for claim in claims)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_claim_like, max_size=6))
+def test_json_lines_are_the_claims_encoded_one_by_one(claims):
+    assert export.json_lines(claims) == _one_call_per_claim(claims)
+
+
+def test_json_lines_fall_back_when_a_cut_could_fall_inside_a_claim():
+    # A claim that itself holds the separator as an array element: the one-call encoding would cut it.
+    claims = [{"id": 1, "odd": ["a", "\x1e", "b"]}, {"id": 2}]
+    assert export.json_lines(claims) == _one_call_per_claim(claims)
+    assert [orjson.loads(line) for line in export.json_lines(claims).splitlines()] == claims

@@ -55,26 +55,65 @@ def chunks(queryset: QuerySet[Claim], size: int | None = None) -> Iterator[list[
     """The claim rows of `queryset` by ascending id, `size` at a time, with their tags and sources.
 
     The (filtered) queryset only chooses the ids of a chunk; the rows themselves come from the written
-    out statement of `formats.sql`, read as plain tuples, which is most of the export's time saved.
+    out statements of `formats.sql`, read as plain tuples, which is most of the export's time saved.
+    The statements for the next chunk are sent before this one is handed over, in one pipeline, so
+    PostgreSQL reads them (on another core) while this one is being written out.
     """
     size = size or CHUNK
     ids = queryset.order_by("id").values_list("id", flat=True)
-    last = 0
-    while True:
-        chunk_ids = list(ids.filter(id__gt=last)[:size])
-        if not chunk_ids:
-            return
-        yield sql.claims_by_ids(chunk_ids)
-        if len(chunk_ids) < size:
-            return
-        last = chunk_ids[-1]
+
+    def ids_after(last: int) -> tuple[str, tuple[Any, ...]]:
+        return ids.filter(id__gt=last)[:size].query.sql_with_params()
+
+    chunk_ids = list(ids[:size])
+    if not chunk_ids:
+        return
+    with sql.pipeline():
+        sent = sql.send(sql.by_ids_statements(chunk_ids))
+        following = sql.send([ids_after(chunk_ids[-1])], client_side=True) if len(chunk_ids) == size else None
+        while True:
+            rows = sql.rows_of(sql.receive(sent))
+            chunk_ids = [found[0] for found in sql.receive(following)[0]] if following else []
+            if chunk_ids:
+                sent = sql.send(sql.by_ids_statements(chunk_ids))
+                last_chunk = len(chunk_ids) < size
+                following = None if last_chunk else sql.send([ids_after(chunk_ids[-1])], client_side=True)
+            yield rows
+            if not chunk_ids:
+                return
 
 
 def jsonl(queryset: QuerySet[Claim], links: Links) -> Iterator[bytes]:
     """One claim per line, each exactly as `GET /api/v1/claims/{id}/` shows it."""
-    dumps, option = orjson.dumps, orjson.OPT_UTC_Z | orjson.OPT_APPEND_NEWLINE
     for chunk in chunks(queryset):
-        yield b"".join([dumps(claim_json(row, links), option=option) for row in chunk])
+        yield json_lines([claim_json(row, links) for row in chunk])
+
+
+# Between two claims in one encoded list, the ASCII record separator: orjson writes it `"\u001e"`.
+_SEPARATOR = "\x1e"
+_BETWEEN = b',"\\u001e",'
+
+
+def json_lines(claims: list[dict[str, Any]]) -> bytes:
+    r"""The claims as JSON lines, encoded by one orjson call for the whole chunk.
+
+    Each `orjson.dumps` call costs a few microseconds before it encodes anything (more than a claim's
+    own encoding here), so the claims are encoded as one list with a separator string between them,
+    which is then cut out. The cut cannot fall inside a claim: in JSON a `"` inside a string is
+    always escaped, so `,"\u001e",` outside escapes is a whole string element of an array, and a
+    claim has no arrays of strings. Should a cut ever fall elsewhere, the count of lines would differ,
+    and the chunk is encoded claim by claim instead.
+    """
+    if not claims:
+        return b""
+    interleaved: list[Any] = [_SEPARATOR] * (2 * len(claims) - 1)
+    interleaved[::2] = claims
+    lines = orjson.dumps(interleaved, option=orjson.OPT_UTC_Z)[1:-1].split(_BETWEEN)
+    if len(lines) == len(claims):
+        lines.append(b"")
+        return b"\n".join(lines)
+    option = orjson.OPT_UTC_Z | orjson.OPT_APPEND_NEWLINE
+    return b"".join([orjson.dumps(claim, option=option) for claim in claims])
 
 
 def neutralise(value: str) -> str:

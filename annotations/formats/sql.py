@@ -13,7 +13,7 @@ import contextlib
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -113,7 +113,10 @@ class Row(NamedTuple):
 
 def make_rows(found: Iterable[Sequence[Any]]) -> list[Row]:
     """Rows from tuples of the `FIELDS` columns, their tags and sources still empty."""
-    return [Row(*values, [], []) for values in found]  # type: ignore[call-arg]  # (the 20 columns)
+    # `tuple.__new__` rather than `Row(...)`: the named tuple's own constructor parses 22 keyword-able
+    # arguments in Python, a fifth of reading an export chunk.
+    new = tuple.__new__
+    return [new(Row, (*values, [], [])) for values in found]
 
 
 def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -137,9 +140,17 @@ def fetch_all(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tupl
     Only for reads, and for writes to tables without history (the rate-limit counts). Logged in
     `connection.queries` as Django's own cursors are.
     """
+    raw = _prepared_connection()
+    with connection.wrap_database_errors:
+        with raw.pipeline() if len(statements) > 1 else contextlib.nullcontext():
+            sent = send(statements)
+        return receive(sent)
+
+
+def _prepared_connection() -> psycopg.Connection[Any]:
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    raw = connection.connection
+    raw: psycopg.Connection[Any] = connection.connection
     if raw.prepare_threshold is None:
         # Django switches psycopg's preparing off (its client-side cursors could not use it anyway);
         # let explicit `prepare=True` through, and still never prepare anything automatically.
@@ -147,21 +158,53 @@ def fetch_all(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tupl
         with connection.wrap_database_errors:
             # Inside a transaction that is rolled back this is undone: plans are then made per call.
             raw.execute("SET plan_cache_mode = force_generic_plan")
+    return raw
+
+
+@contextlib.contextmanager
+def pipeline() -> Iterator[None]:
+    """Django's connection in pipeline mode: what `send` sends runs while the caller does other work,
+    until `receive` reads it."""
+    raw = _prepared_connection()
+    with connection.wrap_database_errors, raw.pipeline():
+        yield
+
+
+class Sent(NamedTuple):
+    statements: Sequence[tuple[str, Sequence[Any]]]
+    cursors: list[psycopg.Cursor[tuple[Any, ...]]]
+    started: float
+
+
+def send(statements: Sequence[tuple[str, Sequence[Any]]], *, client_side: bool = False) -> Sent:
+    """Send statements as prepared statements, results in binary; in a pipeline, without waiting.
+    `client_side`: SQL compiled by Django's ORM, bound as Django binds it, neither prepared nor binary."""
+    raw = connection.connection
     started = time.monotonic()
-    # psycopg's own cursors bind server-side, unlike Django's.
-    cursors: list[psycopg.Cursor[tuple[Any, ...]]] = [psycopg.Cursor(raw) for _ in statements]
+    cursors: list[psycopg.Cursor[tuple[Any, ...]]] = []
+    with connection.wrap_database_errors:
+        for sql, params in statements:
+            if client_side:
+                cursors.append(psycopg.ClientCursor(raw))
+                cursors[-1].execute(sql, params)
+            else:
+                # psycopg's own cursors bind server-side, unlike Django's.
+                cursors.append(psycopg.Cursor(raw))
+                cursors[-1].execute(sql, params, prepare=True, binary=True)
+    return Sent(statements, cursors, started)
+
+
+def receive(sent: Sent) -> list[list[tuple[Any, ...]]]:
+    """The rows of each statement `send` sent (waiting for them if need be)."""
     try:
         with connection.wrap_database_errors:
-            with raw.pipeline() if len(statements) > 1 else contextlib.nullcontext():
-                for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                    cursor.execute(sql, params, prepare=True, binary=True)
-            results = [cursor.fetchall() for cursor in cursors]
+            results = [cursor.fetchall() for cursor in sent.cursors]
     finally:
-        for cursor in cursors:
+        for cursor in sent.cursors:
             cursor.close()
     if connection.queries_logged:
-        duration = f"{time.monotonic() - started:.3f}"
-        for sql, params in statements:
+        duration = f"{time.monotonic() - sent.started:.3f}"
+        for sql, params in sent.statements:
             connection.queries_log.append({"sql": f"{sql} -- {list(params)!r}", "time": duration})
     return results
 
@@ -198,11 +241,19 @@ def claims_with_related(where: str, params: list[Any], tail: str = "") -> list[R
 
 def claims_by_ids(ids: list[int]) -> list[Row]:
     """The claims with these ids, by id, with their tags and sources: one round trip (a pipeline)."""
+    return rows_of(fetch_all(by_ids_statements(ids)))
+
+
+def by_ids_statements(ids: list[int]) -> list[tuple[str, list[Any]]]:
+    """The statements whose results `rows_of` makes into the claims with these ids, by id."""
     array = [id_array(ids)]
     by_ids = "= ANY(%s::bigint[])"
-    found, *related = fetch_all(
-        [(SELECT_CLAIMS + f" WHERE c.id {by_ids} ORDER BY c.id", array), *_related(by_ids, array)]
-    )
+    return [(SELECT_CLAIMS + f" WHERE c.id {by_ids} ORDER BY c.id", array), *_related(by_ids, array)]
+
+
+def rows_of(results: list[Fetched]) -> list[Row]:
+    """Claim rows with their tags and sources, from the results of `by_ids_statements`' statements."""
+    found, *related = results
     return _attach(make_rows(found), *related)
 
 
@@ -242,9 +293,11 @@ def _attach(rows: list[Row], tag_links: Fetched, all_tags: Fetched, source_rows:
         sources[link[0]].append(dict(zip(_SOURCE_KEYS, link, strict=True)))
     for row in rows:
         if found := tags.get(row.id):
-            found.sort(key=_by_rank)  # (ranks are unique: the dicts are never compared)
-            row.tags.extend(tag for _, tag in found)
-        row.sources.extend(sources.get(row.id, ()))
+            if len(found) > 1:
+                found.sort(key=_by_rank)  # (ranks are unique: the dicts are never compared)
+            row.tags.extend([tag for _, tag in found])
+        if linked := sources.get(row.id):
+            row.sources.extend(linked)
     return rows
 
 
