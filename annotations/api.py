@@ -96,6 +96,10 @@ class FormatFirstNegotiation(DefaultContentNegotiation):
         if fmt := request.query_params.get("format"):
             chosen = self.filter_renderers(renderers, fmt)  # 404 for a format nobody renders
             return chosen[0], chosen[0].media_type
+        accept = request.META.get("HTTP_ACCEPT")
+        if accept is None or accept == "*/*" or accept == renderers[0].media_type:
+            # What DRF would choose too, without parsing every renderer's media type per request.
+            return renderers[0], renderers[0].media_type
         return super().select_renderer(request, renderers, format_suffix)
 
 

@@ -40,7 +40,7 @@ _FIND_TAGS = f"SELECT {_TAGS_JSON}"
 
 def article_and_tags(pk: int, slugs: list[str]) -> tuple[Article | None, list[Tag]]:
     """The article `pk` (its current revision loaded, without the HTML) and the tags among `slugs`."""
-    found = sql.fetch(_FIND_ARTICLE, [slugs, pk])
+    found = sql.fetch(_FIND_ARTICLE, [sql.text_array(slugs), pk])
     if not found:
         return None, []
     row = found[0]
@@ -53,7 +53,7 @@ def article_and_tags(pk: int, slugs: list[str]) -> tuple[Article | None, list[Ta
 
 def tags(slugs: list[str]) -> list[Tag]:
     """The tags among `slugs`, in Tag.Meta.ordering."""
-    return _tags(sql.fetch(_FIND_TAGS, [slugs])[0][0])
+    return _tags(sql.fetch(_FIND_TAGS, [sql.text_array(slugs)])[0][0])
 
 
 def _tags(found: str | None) -> list[Tag]:

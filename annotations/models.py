@@ -199,7 +199,21 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
         )
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+def history_of_a_link(name: str) -> dict[str, Any]:
+    """The events of a claim's tag or source link are read by claim (`history_of`), never by the link
+    row itself: index the claim, not `pgh_obj` (settings.py: the other copied keys go unindexed)."""
+    return {
+        "obj_field": pghistory.ObjForeignKey(db_index=False),
+        "meta": {"indexes": [models.Index(fields=["claim"], name=f"{name}event_claim")]},
+    }
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    obj_field=pghistory.ObjForeignKey(db_index=True),  # a claim's own events are read by claim
+)
 class Claim(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -319,7 +333,12 @@ class Claim(models.Model):
         return bool(deleted)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    **history_of_a_link("claimtag"),
+)
 class ClaimTag(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="claim_tags")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="claim_tags")
@@ -335,7 +354,12 @@ class ClaimTag(models.Model):
         return f"{self.tag} on claim {self.claim_id}"
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    **history_of_a_link("claimsource"),
+)
 class ClaimSource(models.Model):
     class Relation(models.TextChoices):
         SUPPORTS = "supports", "Supports"

@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from annotations import anchoring
+from annotations.formats.sql import id_array
 from annotations.importing import ArticleInput
 from annotations.models import (
     AnchorRecord,
@@ -311,7 +312,8 @@ def _insert_claim(claim: Claim, tag_ids: list[int], by: User | None) -> None:
     """
     values = [field.get_db_prep_save(getattr(claim, field.attname), connection) for field in _CLAIM_COLUMNS]
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT_CLAIM, [*values, by.pk if by else None, claim.created_at, tag_ids])
+        # (The ids as an array literal: psycopg would adapt a list element by element, in Python.)
+        cursor.execute(_INSERT_CLAIM, [*values, by.pk if by else None, claim.created_at, id_array(tag_ids)])
         row = cursor.fetchone()
     assert row is not None
     claim.pk = row[0]

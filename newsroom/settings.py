@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+import pghistory
 from django.core.exceptions import ImproperlyConfigured
 
 from newsroom.database import database_url
@@ -203,6 +204,12 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# History events (django-pghistory) copy each tracked row's foreign keys. Indexed, as by default, every
+# claim written would update nine indexes nobody reads: events are only ever looked up by the claim
+# they belong to (annotations.models.history_of), and each such index cost about 2% of creating a claim.
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=False)
+
 # How long a process remembers a token it found (annotations/authentication.py); 0: never.
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 5)
 SPECTACULAR_SETTINGS = {

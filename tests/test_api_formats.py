@@ -270,3 +270,19 @@ def test_a_claimreview_list_holds_only_reviewed_claims(claims, researcher):
 
 def test_an_unknown_format_is_a_404(claims, researcher):
     assert client_for(researcher).get("/api/v1/claims/?format=xml").status_code == 404
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json"])
+def test_the_common_accept_headers_get_what_drf_would_choose(accept):
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from annotations.api import CLAIM_RENDERERS, FormatFirstNegotiation
+
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    request = Request(APIRequestFactory().get("/api/v1/claims/", **headers))
+    renderers = [renderer() for renderer in CLAIM_RENDERERS]
+    ours = FormatFirstNegotiation().select_renderer(request, renderers)
+    drfs = DefaultContentNegotiation().select_renderer(request, renderers)
+    assert (type(ours[0]), ours[1]) == (type(drfs[0]), drfs[1])

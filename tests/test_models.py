@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from annotations.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source, Tag
 from tests.factories import ArticleFactory, SourceFactory
@@ -120,3 +120,21 @@ def test_deleting_an_article_deletes_its_revisions_and_claims_but_not_a_revision
         Revision.objects.filter(pk=article.current_revision_id).delete()
     article.delete()
     assert not Claim.objects.exists() and not Revision.objects.exists()
+
+
+def test_history_events_are_indexed_by_the_claim_they_belong_to_and_nothing_else(db):
+    # Every index on an event table is written with every claim change; these are the ones
+    # `history_of` reads by (settings.PGHISTORY_FOREIGN_KEY_FIELD leaves the other copied keys bare).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.relname, a.attname FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid"
+            " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(i.indkey)"
+            " WHERE t.relname IN ('annotations_claimevent', 'annotations_claimtagevent',"
+            " 'annotations_claimsourceevent') AND NOT i.indisprimary"
+        )
+        indexed = set(cursor.fetchall())
+    assert indexed == {
+        ("annotations_claimevent", "pgh_obj_id"),
+        ("annotations_claimtagevent", "claim_id"),
+        ("annotations_claimsourceevent", "claim_id"),
+    }

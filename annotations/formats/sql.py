@@ -227,6 +227,12 @@ def id_array(ids: list[int]) -> str:
     return "{" + ",".join(map(str, ids)) + "}"
 
 
+def text_array(values: list[str]) -> str:
+    """Strings as one PostgreSQL array literal, for `= ANY(%s::text[])` (as `id_array`, and why)."""
+    quoted = (value.replace("\\", "\\\\").replace('"', '\\"') for value in values)
+    return "{" + ",".join(f'"{value}"' for value in quoted) + "}"
+
+
 def claims_with_related(where: str, params: list[Any], tail: str = "") -> list[Row]:
     """As `claims`, with their tags and sources, in one round trip: the tags' and sources' statements
     select the same claims by the same condition (a cheap index scan), so the three go in one pipeline
