@@ -7,7 +7,8 @@
    claims 200 times; pull all 4,000 claims (JSONL export, and the JSON list in pages of 1,000).
 2. Beside a floor measured in the same run: `GET /api/v1/claims/?page_size=100` against the same rows
    fetched with raw psycopg and encoded with orjson; then 96,000 more claims are inserted in SQL and
-   the JSONL export of all 100,000 is timed while the gunicorn workers' memory is sampled.
+   the JSONL export of all 100,000 is timed (median of three runs) while the gunicorn workers' memory
+   is sampled.
 
 Runs on its own database (`newsroom_bench_api`, recreated each run) on the embedded server, or on the
 server of `DATABASE_URL`. Gunicorn runs with DEBUG off, two gthread workers (one per core).
@@ -29,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
@@ -251,7 +253,7 @@ def main() -> None:
     _, token = ApiToken.issue(editor, name="bench")
     port = free_port()
     server = start_gunicorn(url, port)
-    results: dict[str, float] = {}
+    results: dict[str, Any] = {}
     try:
         client = Client(port, token)
         rng = random.Random(20240601)
@@ -327,12 +329,19 @@ def main() -> None:
             return lines, time.perf_counter() - started
 
         export_all()  # warm: the first run pays for PostgreSQL's cold cache
-        (lines, seconds), peak_mb = peak_rss_during(server, export_all)
-        assert lines == expected, (lines, expected)
+
+        def export_three_times() -> list[tuple[int, float]]:
+            # Single runs on two shared cores vary by a third: the median of three is what is reported.
+            return [export_all() for _ in range(3)]
+
+        runs, peak_mb = peak_rss_during(server, export_three_times)
+        assert all(lines == expected for lines, _ in runs), (runs, expected)
+        seconds = statistics.median(seconds for _, seconds in runs)
         results.update(
-            export_claims=lines,
+            export_claims=expected,
             export_seconds=seconds,
-            export_claims_per_s=lines / seconds,
+            export_seconds_each=[round(seconds, 3) for _, seconds in runs],
+            export_claims_per_s=expected / seconds,
             worker_peak_rss_mb=peak_mb,
         )
     finally:
@@ -341,7 +350,7 @@ def main() -> None:
     report(results)
 
 
-def report(r: dict[str, float]) -> None:
+def report(r: dict[str, Any]) -> None:
     def line(name: str, value: float, unit: str, target: str, ok: bool) -> None:
         print(f"{name:<46} {value:>10.3f} {unit:<9} target {target:<14} {'met' if ok else 'MISSED'}")
 
