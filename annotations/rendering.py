@@ -1,9 +1,10 @@
-"""HTML for the two parts of the article page that grow with the number of claims: the highlighted text
-and the claim list.
+"""HTML for the parts of the article page that grow with the article: the highlighted text, the claim
+list and the list of suggestions.
 
 They are built here in Python rather than in a template loop because an article with a thousand claims
 has thousands of highlights and list items; Django's template engine spends about a millisecond per
-claim on them, this about a hundredth of that (BENCHMARKS.md). Every value is escaped.
+claim on them (and per suggestion: their two forms each reversed two URLs), this about a hundredth of
+that (BENCHMARKS.md). Every value is escaped.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from annotations.highlighting import Segment
-from annotations.models import Claim
+from annotations.models import Claim, Suggestion
 
 STATUS = dict(Claim.Status.choices)
 VERDICT = dict(Claim.Verdict.choices)
@@ -83,7 +84,7 @@ def claim_items(claims: Iterable[ClaimRow], selected: int | None, panel_url: str
     """The side list; `panel_url` has a `0` where the claim id goes."""
     parts: list[str] = []
     for claim in claims:
-        quote = claim.exact if len(claim.exact) <= 140 else claim.exact[:139] + "…"
+        quote = _shortened(claim.exact, 140)
         badges = [f'<span class="badge status-{claim.status}">{escape(STATUS[claim.status])}</span>']
         if claim.verdict:
             badges.append(
@@ -110,3 +111,43 @@ def claim_items(claims: Iterable[ClaimRow], selected: int | None, panel_url: str
             f'<span class="badges">{"".join(badges)}</span></a></li>'
         )
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped or built from integers
+
+
+def suggestion_items(
+    suggestions: Iterable[Suggestion], actions: bool, csrf_token: str, accept_url: str, dismiss_url: str
+) -> SafeString:
+    """The suggestions' list items; `accept_url` and `dismiss_url` have a `0` where the suggestion id goes.
+    `actions`: with the forms that claim or dismiss one (POST, with this CSRF token)."""
+    token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+    parts: list[str] = []
+    for suggestion in suggestions:
+        kind, pk = escape(suggestion.kind), suggestion.pk
+        label = (
+            "Figure"
+            if suggestion.kind == Suggestion.Kind.FIGURE
+            else f"Check-worthy · {suggestion.score:.2f}"
+        )
+        forms = ""
+        if actions:
+            accept = escape(accept_url.replace("/0/", f"/{pk}/"))
+            dismiss = escape(dismiss_url.replace("/0/", f"/{pk}/"))
+            forms = (
+                f'<div class="actions"><form method="post" action="{accept}" hx-post="{accept}" '
+                f'hx-target="#claim-detail" hx-swap="outerHTML">{token}'
+                '<button type="submit" class="primary small">Claim it</button></form>'
+                f'<form method="post" action="{dismiss}" hx-post="{dismiss}" hx-target="#claim-detail" '
+                f'hx-swap="outerHTML">{token}'
+                '<button type="submit" class="ghost small">Dismiss</button></form></div>'
+            )
+        parts.append(
+            f'<li id="suggestion-item-{pk}" class="suggestion-item sg-{kind} '
+            f'strength-{escape(suggestion.strength)}" tabindex="-1">'
+            f'<span class="badge sg-badge-{kind}">{escape(label)}</span>'
+            f"<q>{escape(_shortened(suggestion.text, 160))}</q>{forms}</li>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped or built from integers
+
+
+def _shortened(text: str, limit: int) -> str:
+    """At most `limit` characters, the last an ellipsis when cut (as the `truncatechars` filter)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

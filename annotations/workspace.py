@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.urls import reverse
 
 from annotations import rendering
@@ -54,6 +55,7 @@ def workspace_context(request: HttpRequest, article: Article, **extra: Any) -> d
         by_id[claim_id].source_count = count
     selected = extra.get("selected_id")
     show_suggestions = suggestions_shown(request)
+    can_create = _may(request, Action.CREATE_CLAIM)
     suggestions = (
         sorted(
             Suggestion.objects.filter(revision=revision).open(),
@@ -91,11 +93,18 @@ def workspace_context(request: HttpRequest, article: Article, **extra: Any) -> d
         ),
         "show_suggestions": show_suggestions,
         "suggestions": suggestions,
+        "suggestion_items_html": rendering.suggestion_items(
+            suggestions,
+            can_create,
+            get_token(request) if can_create else "",
+            reverse("suggestion_accept", args=[0]),
+            reverse("suggestion_dismiss", args=[0]),
+        ),
         "claim_items_html": rendering.claim_items(rows, selected, reverse("claim_panel", args=[0])),
         "attention": attention,
         "shortcut_tags": list(Tag.objects.all()[:9]),
         "can_edit": _may(request, Action.EDIT_CLAIM),
-        "can_create": _may(request, Action.CREATE_CLAIM),
+        "can_create": can_create,
         "revision_count": article.revisions.count(),
         **extra,
     }

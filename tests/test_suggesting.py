@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,30 @@ def test_the_api_lists_the_suggestions_of_the_current_revision(demo, editor, res
     assert next(s for s in everything if s["id"] == body[1]["id"])["dismissed"] is True
     assert client_for(researcher).get("/api/v1/articles/999999/suggestions/").status_code == 404
     assert client_for(None).get(url).status_code == 401
+
+
+def test_suggestions_on_the_page_are_escaped_and_their_forms_carry_the_csrf_token(client, editor):
+    from annotations.rendering import suggestion_items
+
+    hostile = Suggestion(pk=7, kind="sentence", score=0.5, text='<script>x("&")</script>"q"')
+    html = suggestion_items([hostile], True, 'tok"en', "/suggestions/0/accept/", "/suggestions/0/dismiss/")
+    assert "<script>" not in html and "&lt;script&gt;x(&quot;&amp;&quot;)&lt;/script&gt;" in html
+    assert 'value="tok&quot;en"' in html and 'action="/suggestions/7/accept/"' in html
+    # On the page: every suggestion's two forms carry the request's CSRF token.
+    article = ArticleFactory(title="Figures", text="Officials said 4,000 people arrived in 2023.")
+    client.force_login(editor)
+    page = client.get(reverse("article_detail", args=[article.pk]))
+    figure = Suggestion.objects.filter(article=article, kind="figure").first()
+    assert figure is not None
+    html = page.content.decode()
+    item = html[html.index(f'id="suggestion-item-{figure.pk}"') :]
+    item = item[: item.index("</li>")]
+    # (A masked token: a new mask per use, the same secret the CSRF middleware checks.)
+    assert len(re.findall(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"', item)) == 2
+    assert f'hx-post="{reverse("suggestion_accept", args=[figure.pk])}"' in item
+
+
+def test_a_researcher_sees_suggestions_without_forms(client, demo, researcher):
+    client.force_login(researcher)
+    html = client.get(reverse("article_detail", args=[demo.pk])).content.decode()
+    assert 'id="suggestion-item-' in html and "Claim it" not in html
