@@ -81,23 +81,39 @@ class Links:
         return f"{self.api}sources/{pk}/"
 
 
-def claim_json(row: Row, links: Links) -> dict[str, Any]:
-    """The JSON representation of one claim (documented by `serializers.ClaimSerializer`)."""
+# (article id, revision number) -> the "article" and "revision" parts of its claims' JSON.
+SharedParts = dict[tuple[int, int], tuple[dict[str, Any], dict[str, Any]]]
+
+
+def claim_json(row: Row, links: Links, shared: SharedParts | None = None) -> dict[str, Any]:
+    """The JSON representation of one claim (documented by `serializers.ClaimSerializer`).
+
+    `shared`: claims of one article revision get the same "article" and "revision" dicts, built once
+    (the export, which only encodes them, passes one per chunk; a chunk's claims share a few articles).
+    """
     article_id = row.article_id
+    parts = shared.get((article_id, row.revision__number)) if shared is not None else None
+    if parts is None:
+        parts = (
+            {
+                "id": article_id,
+                "url": links.article(article_id),
+                "title": row.article__title,
+                "canonical_url": row.article__url or None,
+            },
+            {
+                "number": row.revision__number,
+                "url": links.revision(article_id, row.revision__number),
+                "created_at": row.revision__created_at,
+            },
+        )
+        if shared is not None:
+            shared[article_id, row.revision__number] = parts
     return {
         "id": row.id,
         "url": links.claim(row.id),
-        "article": {
-            "id": article_id,
-            "url": links.article(article_id),
-            "title": row.article__title,
-            "canonical_url": row.article__url or None,
-        },
-        "revision": {
-            "number": row.revision__number,
-            "url": links.revision(article_id, row.revision__number),
-            "created_at": row.revision__created_at,
-        },
+        "article": parts[0],
+        "revision": parts[1],
         "selector": {
             "start": row.start,
             "end": row.end,

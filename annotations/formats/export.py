@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from django.db.models import QuerySet
 
-from annotations.formats import Links, claim_json, sql
+from annotations.formats import Links, SharedParts, claim_json, sql
 from annotations.formats.sql import Row
 from annotations.models import Claim
 
@@ -86,7 +86,8 @@ def chunks(queryset: QuerySet[Claim], size: int | None = None) -> Iterator[list[
 def jsonl(queryset: QuerySet[Claim], links: Links) -> Iterator[bytes]:
     """One claim per line, each exactly as `GET /api/v1/claims/{id}/` shows it."""
     for chunk in chunks(queryset):
-        yield json_lines([claim_json(row, links) for row in chunk])
+        shared: SharedParts = {}  # per chunk: memory stays constant however many articles there are
+        yield json_lines([claim_json(row, links, shared) for row in chunk])
 
 
 # Between two claims in one encoded list, the ASCII record separator: orjson writes it `"\u001e"`.
