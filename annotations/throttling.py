@@ -111,6 +111,15 @@ class Leases:
         with self._lock:
             self._held[key] = Lease(start, count - size + 1, count)
 
+    def counted(self, key: str, start: float, count: int) -> None:
+        """A request was counted elsewhere (by a token's lookup), and the count is now `count`. Hits still
+        reserved are kept for the next requests: a token looked up again every few seconds would
+        otherwise throw them away, and a busy client's limit would bite a fifth early."""
+        with self._lock:
+            lease = self._held.get(key)
+            if lease is None or lease.window_start != start or lease.next > lease.last:
+                self._held[key] = Lease(start, count + 1, count)  # none left: only the count is known
+
     def drop_all(self) -> None:
         with self._lock:
             self._held.clear()
@@ -157,8 +166,7 @@ class ApiRateThrottle(BaseThrottle):
             for key, count in counted[1].items():
                 if key in limits:
                     counts[key] = count
-                    leases.hold(key, starts[key], count, 1)  # a reservation of one hit: this request's
-                    leases.take(key, starts[key])
+                    leases.counted(key, starts[key], count)
         missing: dict[str, tuple[float, int]] = {}
         for key, (allowed, _) in limits.items():
             if key in counts:

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from annotations import throttling
+from annotations.authentication import recent_tokens
 from annotations.models import ApiToken
 from tests.api_helpers import client_for
 
@@ -292,3 +293,17 @@ def test_hits_reserved_after_other_processes_used_the_limit_are_refused(research
     held = statuses.count(200)
     assert 1 <= held <= 6  # what it had reserved (counted before the others' hits), and no more
     assert statuses == [200] * held + [429] * (20 - held)
+
+
+def test_looking_a_token_up_again_keeps_the_hits_reserved_before(researcher, settings, mid_window):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "100/min", "user": "10000/min"},
+    }
+    client = client_for(researcher)
+    statuses = []
+    for n in range(110):
+        if n % 4 == 0:
+            recent_tokens.forget_all()  # the token's memory runs out: the next request looks it up again
+        statuses.append(client.get("/api/v1/tags/").status_code)
+    assert statuses == [200] * 100 + [429] * 10
