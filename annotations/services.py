@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from annotations import anchoring
-from annotations.formats.sql import id_array
+from annotations.db import id_array
 from annotations.importing import ArticleInput
 from annotations.models import (
     AnchorRecord,

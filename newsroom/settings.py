@@ -185,21 +185,21 @@ LOGGING = {
 REST_FRAMEWORK = {
     # Tools send `Authorization: Bearer <token>`; the browser uses its session, with CSRF.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "annotations.authentication.BearerTokenAuthentication",
+        "annotations.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["annotations.formats.OrjsonRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["annotations.api.renderers.OrjsonRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # Counted in PostgreSQL (annotations/throttling.py), so every app process shares the limits.
-    "DEFAULT_THROTTLE_CLASSES": ["annotations.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["annotations.api.throttling.ApiRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token": env_str("API_RATE_PER_TOKEN", "3000/min"),
         "user": env_str("API_RATE_PER_USER", "6000/min"),
     },
-    "EXCEPTION_HANDLER": "annotations.api_errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "annotations.api_errors.ApiSchema",
+    "EXCEPTION_HANDLER": "annotations.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "annotations.api.errors.ApiSchema",
     "URL_FORMAT_OVERRIDE": "format",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

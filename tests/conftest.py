@@ -19,8 +19,8 @@ def _fast_password_hashing(settings):
 def _fresh_process_memory():
     """Each test starts as a fresh app process would: no token remembered, no rate-limit hits reserved
     (their database rows are rolled back with the test)."""
-    from annotations.authentication import recent_tokens
-    from annotations.throttling import leases
+    from annotations.api.authentication import recent_tokens
+    from annotations.api.throttling import leases
 
     recent_tokens.forget_all()
     leases.drop_all()

@@ -102,7 +102,7 @@ def test_the_article_opens_with_suggestions_and_the_toggle_hides_them(client, de
 
 
 def test_the_api_lists_the_suggestions_of_the_current_revision(demo, editor, researcher):
-    from tests.api_helpers import client_for
+    from tests.api.helpers import client_for
 
     url = f"/api/v1/articles/{demo.pk}/suggestions/"
     response = client_for(researcher).get(url)
@@ -121,7 +121,7 @@ def test_the_api_lists_the_suggestions_of_the_current_revision(demo, editor, res
 
 
 def test_suggestions_on_the_page_are_escaped_and_their_forms_carry_the_csrf_token(client, editor):
-    from annotations.rendering import suggestion_items
+    from annotations.web.fragments import suggestion_items
 
     hostile = Suggestion(pk=7, kind="sentence", score=0.5, text='<script>x("&")</script>"q"')
     html = suggestion_items([hostile], True, 'tok"en', "/suggestions/0/accept/", "/suggestions/0/dismiss/")

@@ -8,16 +8,13 @@ renderers and the streamed CSV/JSONL export.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-import orjson
 from django.db.models import QuerySet
-from rest_framework.renderers import BaseRenderer
 
-from annotations.formats.sql import FIELDS as CLAIM_FIELDS
-from annotations.formats.sql import Row, attach_related, make_rows
+from annotations.db import FIELDS as CLAIM_FIELDS
+from annotations.db import Row, attach_related, make_rows
 from annotations.models import Article, Claim, Tag, User
 
 API_PREFIX = "/api/v1/"
@@ -154,52 +151,6 @@ def etag(claim_id: int, version: int) -> str:
 
 def isoformat(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-class OrjsonRenderer(BaseRenderer):
-    """application/json through orjson: several times faster than the standard encoder on big pages."""
-
-    media_type = "application/json"
-    format = "json"
-    charset = None
-
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        if data is None:
-            return b""
-        return orjson.dumps(data, default=_default, option=orjson.OPT_UTC_Z)
-
-
-def _default(value: Any) -> Any:
-    # Lazy translation strings and other str-like values from Django and DRF error details.
-    if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):
-        return list(value)
-    return str(value)
-
-
-class LinkedDataRenderer(OrjsonRenderer):
-    """A JSON-LD format built from the plain claim JSON; errors keep the one JSON error shape."""
-
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        response = (renderer_context or {}).get("response")
-        # Errors, and anything else that is not a claim or a page of claims (an OPTIONS description),
-        # keep their plain JSON shape.
-        if response is None or response.status_code >= 400 or not (is_page(data) or is_claim(data)):
-            return super().render(data, accepted_media_type, renderer_context)
-        request = (renderer_context or {}).get("request")
-        return orjson.dumps(self.transform(data, request), default=_default, option=orjson.OPT_UTC_Z)
-
-    def transform(self, data: Any, request: Any) -> Any:
-        raise NotImplementedError
 
 
 def is_claim(data: Any) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from rest_framework.request import Request
 
-from annotations.formats import VERDICT_LABELS, LinkedDataRenderer, is_page
+from annotations.formats import VERDICT_LABELS
 
 CONTEXT = "https://schema.org"
 MEDIA_TYPE = 'application/ld+json; profile="https://schema.org/ClaimReview"'
@@ -62,11 +62,3 @@ def item_list(page: dict[str, Any], request: Request) -> dict[str, Any]:
         # Not a schema.org term: JSON-LD processors ignore it, sync scripts follow it.
         result["nextPage"] = page["next"]
     return result
-
-
-class ClaimReviewRenderer(LinkedDataRenderer):
-    media_type = MEDIA_TYPE
-    format = "claimreview"
-
-    def transform(self, data: Any, request: Request) -> Any:
-        return item_list(data, request) if is_page(data) else claim_review(data)

@@ -16,8 +16,9 @@ from typing import Any
 import orjson
 from django.db.models import QuerySet
 
-from annotations.formats import Links, SharedParts, claim_json, sql
-from annotations.formats.sql import Row
+from annotations import db
+from annotations.db import Row
+from annotations.formats import Links, SharedParts, claim_json
 from annotations.models import Claim
 
 CHUNK = 2_000
@@ -68,16 +69,16 @@ def chunks(queryset: QuerySet[Claim], size: int | None = None) -> Iterator[list[
     chunk_ids = list(ids[:size])
     if not chunk_ids:
         return
-    with sql.pipeline():
-        sent = sql.send(sql.by_ids_statements(chunk_ids))
-        following = sql.send([ids_after(chunk_ids[-1])], client_side=True) if len(chunk_ids) == size else None
+    with db.pipeline():
+        sent = db.send(db.by_ids_statements(chunk_ids))
+        following = db.send([ids_after(chunk_ids[-1])], client_side=True) if len(chunk_ids) == size else None
         while True:
-            rows = sql.rows_of(sql.receive(sent))
-            chunk_ids = [found[0] for found in sql.receive(following)[0]] if following else []
+            rows = db.rows_of(db.receive(sent))
+            chunk_ids = [found[0] for found in db.receive(following)[0]] if following else []
             if chunk_ids:
-                sent = sql.send(sql.by_ids_statements(chunk_ids))
+                sent = db.send(db.by_ids_statements(chunk_ids))
                 last_chunk = len(chunk_ids) < size
-                following = None if last_chunk else sql.send([ids_after(chunk_ids[-1])], client_side=True)
+                following = None if last_chunk else db.send([ids_after(chunk_ids[-1])], client_side=True)
             yield rows
             if not chunk_ids:
                 return

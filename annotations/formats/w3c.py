@@ -14,7 +14,7 @@ from typing import Any
 from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param
 
-from annotations.formats import VERDICT_LABELS, LinkedDataRenderer, is_page
+from annotations.formats import VERDICT_LABELS
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 PROFILE = CONTEXT
@@ -106,11 +106,3 @@ def collection(page: dict[str, Any], request: Request) -> dict[str, Any]:
         "label": "Claims",
         "first": {**annotation_page, "startIndex": 0, "items": items},
     }
-
-
-class W3CAnnotationRenderer(LinkedDataRenderer):
-    media_type = MEDIA_TYPE
-    format = "w3c"
-
-    def transform(self, data: Any, request: Request) -> Any:
-        return collection(data, request) if is_page(data) else annotation(data)

@@ -1,0 +1,101 @@
+"""How the API answers in each format: JSON through orjson, the JSON-LD formats built from it, and the
+content negotiation that picks one (`?format=` first, then `Accept`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+
+from annotations.formats import claimreview, is_claim, is_page, w3c
+
+
+class OrjsonRenderer(BaseRenderer):
+    """application/json through orjson: several times faster than the standard encoder on big pages."""
+
+    media_type = "application/json"
+    format = "json"
+    charset = None
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if data is None:
+            return b""
+        return orjson.dumps(data, default=_default, option=orjson.OPT_UTC_Z)
+
+
+def _default(value: Any) -> Any:
+    # Lazy translation strings and other str-like values from Django and DRF error details.
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):
+        return list(value)
+    return str(value)
+
+
+class LinkedDataRenderer(OrjsonRenderer):
+    """A JSON-LD format built from the plain claim JSON; errors keep the one JSON error shape."""
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        response = (renderer_context or {}).get("response")
+        # Errors, and anything else that is not a claim or a page of claims (an OPTIONS description),
+        # keep their plain JSON shape.
+        if response is None or response.status_code >= 400 or not (is_page(data) or is_claim(data)):
+            return super().render(data, accepted_media_type, renderer_context)
+        request = (renderer_context or {}).get("request")
+        return orjson.dumps(self.transform(data, request), default=_default, option=orjson.OPT_UTC_Z)
+
+    def transform(self, data: Any, request: Any) -> Any:
+        raise NotImplementedError
+
+
+class W3CAnnotationRenderer(LinkedDataRenderer):
+    media_type = w3c.MEDIA_TYPE
+    format = "w3c"
+
+    def transform(self, data: Any, request: Request) -> Any:
+        return w3c.collection(data, request) if is_page(data) else w3c.annotation(data)
+
+
+class ClaimReviewRenderer(LinkedDataRenderer):
+    media_type = claimreview.MEDIA_TYPE
+    format = "claimreview"
+
+    def transform(self, data: Any, request: Request) -> Any:
+        return claimreview.item_list(data, request) if is_page(data) else claimreview.claim_review(data)
+
+
+class FormatFirstNegotiation(DefaultContentNegotiation):
+    """`?format=` wins outright. DRF would still match the Accept header against the chosen renderer, and
+    a media type with a `profile` parameter never matches `*/*`, so `?format=w3c` alone would be a 406."""
+
+    def select_renderer(self, request: Request, renderers: Any, format_suffix: Any = None) -> Any:
+        if fmt := request.query_params.get("format"):
+            chosen = self.filter_renderers(renderers, fmt)  # 404 for a format nobody renders
+            return chosen[0], chosen[0].media_type
+        accept = request.META.get("HTTP_ACCEPT")
+        if accept is None or accept == "*/*" or accept == renderers[0].media_type:
+            # What DRF would choose too, without parsing every renderer's media type per request.
+            return renderers[0], renderers[0].media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
+class FirstRenderer(BaseContentNegotiation):
+    """Exports have one format each, named by the URL: the Accept header does not choose it."""
+
+    def select_parser(self, request: Request, parsers: Any) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Request, renderers: Any, format_suffix: Any = None) -> Any:
+        return renderers[0], renderers[0].media_type

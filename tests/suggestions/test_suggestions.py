@@ -1,0 +1,198 @@
+"""Suggestions: sentence splitting, numeric-claim spotting, check-worthiness ranking (no database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annotations.suggestions import load_ranker, score_article, split_sentences, spot_figures
+from annotations.suggestions.ranker import Ranker
+from annotations.suggestions.training import (
+    DEFAULT_DATA_DIR,
+    Transcript,
+    average_precision,
+    dumps_model,
+    evaluate_fold,
+    export_model,
+    fit_pipeline,
+    pipeline_scores,
+    precision_at,
+    read_transcript,
+)
+
+ARTICLE = (Path(__file__).resolve().parents[2] / "benchmarks" / "ice-nyc-sanctuary-talks.txt").read_text(
+    encoding="utf-8"
+)
+
+# --- spotter ---------------------------------------------------------------------------------------
+
+POSITIVE = [
+    (
+        "New York City has accepted around 160,000 asylum seekers since April 2022, forcing leaders.",
+        "around 160,000 asylum seekers since April 2022",
+        "quantity",
+    ),
+    ("The number of arrests doubled.", "doubled", "change"),
+    ("One in five children lives in poverty.", "One in five children", "proportion"),
+    ("The agency got $12 billion in aid.", "$12 billion", "money"),
+    ("Inflation hit 3.5% last year.", "3.5% last year", "rate"),
+    ("Sales have tripled since 2019.", "tripled since 2019", "change"),
+    ("They account for half of all deaths.", "half of all deaths", "proportion"),
+    ("A record 2 million people crossed.", "A record 2 million people", "quantity"),
+    ("Turnout rose by nearly 5 percent in 2020.", "rose by nearly 5 percent in 2020", "change"),
+    ("A trade deficit of almost $800 billion a year.", "almost $800 billion a year", "money"),
+    ("Thousands of Americans have been killed.", "Thousands of Americans", "quantity"),
+    ("He spent hundreds of millions of dollars.", "hundreds of millions of dollars", "quantity"),
+    ("The rate is 12 deaths per 100,000 people.", "12 deaths per 100,000 people", "rate"),
+    ("Unemployment fell to 4.1% in March.", "fell to 4.1% in March", "change"),
+    ("Two-thirds of voters agree.", "Two-thirds of voters", "proportion"),
+    ("A £5m fund was set up.", "£5m", "money"),
+    ("More than 3 million jobs were created.", "More than 3 million jobs", "quantity"),
+]
+
+NEGATIVE = [
+    "See page 12 and p. 4 for details.",
+    "The meeting starts at 3:30 p.m. and ends at 10am.",
+    "Call (212) 555-1234 or 212-555-9876.",
+    "On Monday, March 3, officials met.",
+    "As noted in the report.[3] It was fine.",
+    "Section 3.2.1 describes the 21st century rules.",
+    "Send mail to New York, NY 10001 now.",
+    "Former Mayor Bill de Blasio in 2014 signed into law a bill that doubled down on it.",
+    "COVID-19 hit the F-35 program. He is a 35-year-old man.",
+    "At least we're back at the table and speaking with one another again.",
+    "Chapter 7 and Article 5 apply, as does Title 42.",
+]
+
+
+@pytest.mark.parametrize(("sentence", "expected", "kind"), POSITIVE)
+def test_spotter_finds_figure_with_its_span(sentence: str, expected: str, kind: str) -> None:
+    figures = spot_figures(sentence)
+    assert [f.text for f in figures] == [expected]
+    assert figures[0].kind == kind
+    assert sentence[figures[0].start : figures[0].end] == expected
+
+
+@pytest.mark.parametrize("sentence", NEGATIVE)
+def test_spotter_ignores_non_claims(sentence: str) -> None:
+    assert spot_figures(sentence) == []
+
+
+def test_spotter_offsets_are_code_points_after_emoji() -> None:
+    text = "🎉🎉 Prices rose 3.5% since 2019 👍 and 2 million people left."
+    figures = spot_figures(text)
+    assert [f.text for f in figures] == ["rose 3.5% since 2019", "2 million people"]
+    assert all(text[f.start : f.end] == f.text for f in figures)
+    assert figures[0].time_bound
+
+
+def test_spotter_on_demo_article() -> None:
+    texts = [f.text for f in spot_figures(ARTICLE)]
+    assert "around 160,000 asylum seekers\xa0since\xa0April 2022" in texts
+
+
+# --- sentences --------------------------------------------------------------------------------------
+
+
+def test_split_sentences_offsets_and_abbreviations() -> None:
+    text = "Mr. Smith went to the U.S. Army base. He said “No.” Then 😀 he left!\n\nNew paragraph here"
+    spans = split_sentences(text)
+    assert [s.text for s in spans] == [
+        "Mr. Smith went to the U.S. Army base.",
+        "He said “No.”",
+        "Then 😀 he left!",
+        "New paragraph here",
+    ]
+    assert all(text[s.start : s.end] == s.text for s in spans)
+
+
+def test_split_sentences_newline_is_a_break_and_decimals_are_not() -> None:
+    text = "Headline without a full stop\nIt rose 3.5% at 10 a.m. Monday. In the U.S. The end."
+    assert [s.text for s in split_sentences(text)] == [
+        "Headline without a full stop",
+        "It rose 3.5% at 10 a.m. Monday.",
+        "In the U.S.",
+        "The end.",
+    ]
+
+
+def test_split_sentences_demo_article_round_trips() -> None:
+    spans = split_sentences(ARTICLE)
+    assert len(spans) == 22
+    assert all(ARTICLE[s.start : s.end] == s.text and s.text == s.text.strip() for s in spans)
+    assert any(
+        s.text.startswith("“I give them kudos — the prior administration under Mr. de Blasio") for s in spans
+    )
+    assert split_sentences("") == [] and split_sentences(" \n\n ") == []
+
+
+# --- ranker -----------------------------------------------------------------------------------------
+
+
+def test_ranker_scores_each_sentence_in_unit_interval_and_is_deterministic() -> None:
+    texts = [
+        "Thank you very much.",
+        "We have lost 70,000 factories and 5 million manufacturing jobs since 2001.",
+        "Good evening, everyone.",
+    ]
+    ranker = load_ranker()
+    scores = ranker.score_sentences(texts)
+    assert len(scores) == 3 and all(0.0 <= s <= 1.0 for s in scores)
+    assert scores == load_ranker().score_sentences(texts)
+    assert load_ranker() is ranker  # cached
+    assert scores[1] > scores[0] and scores[1] > scores[2]
+
+
+def test_score_article_covers_sentences_with_offsets() -> None:
+    scored = score_article(ARTICLE)
+    assert len(scored) == len(split_sentences(ARTICLE))
+    assert all(ARTICLE[s.start : s.end] == s.text for s in scored)
+    best = max(scored, key=lambda s: s.score)
+    assert best.score > min(s.score for s in scored)
+
+
+def test_ranker_speakers_must_match_texts() -> None:
+    with pytest.raises(ValueError):
+        load_ranker().score_sentences(["a", "b"], speakers=["X"])
+
+
+# --- training / export ------------------------------------------------------------------------------
+
+SMALL = ["20181010_medicare", "20190108_oval_office"]
+
+
+@pytest.fixture(scope="module")
+def small_corpus() -> list[Transcript]:
+    return [read_transcript(DEFAULT_DATA_DIR / f"{name}.tsv") for name in SMALL]
+
+
+def test_exported_model_scores_like_the_sklearn_pipeline(small_corpus: list[Transcript]) -> None:
+    fitted = fit_pipeline(small_corpus)
+    model = export_model(fitted, small_corpus)
+    probe = [
+        "The wall will be paid for by Mexico.",
+        "Thank you very much.",
+        "Medicare spending rose 4.5% last year, to $750 billion.",
+        "Unseen words: zyxwv qqqq.",
+    ]
+    speakers = ["TRUMP", "TRUMP", "PELOSI", "TRUMP"]
+    expected = pipeline_scores(fitted, probe, speakers)
+    got = Ranker(model).score_sentences(probe, speakers)
+    assert got == pytest.approx(expected, rel=1e-6, abs=1e-7)
+    # Rebuilding gives the same bytes.
+    assert dumps_model(model) == dumps_model(export_model(fit_pipeline(small_corpus), small_corpus))
+
+
+def test_one_fold_evaluates(small_corpus: list[Transcript]) -> None:
+    result = evaluate_fold([small_corpus[0]], small_corpus[1])
+    assert result.transcript == SMALL[1] and result.positives == 9
+    assert 0.0 <= result.average_precision <= 1.0
+
+
+def test_metrics() -> None:
+    labels = [0, 1, 0, 1]
+    scores = [0.9, 0.8, 0.1, 0.7]
+    assert average_precision(labels, scores) == pytest.approx((1 / 2 + 2 / 3) / 2)
+    assert precision_at(labels, scores, 2) == 0.5
+    assert average_precision([0, 0], [0.1, 0.2]) == 0.0
