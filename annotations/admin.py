@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
-from django.utils import timezone
 
 from annotations.models import (
     AnchorRecord,
@@ -21,6 +20,7 @@ from annotations.models import (
     Suggestion,
     Tag,
     User,
+    forget,
 )
 
 
@@ -29,6 +29,21 @@ class UserAdmin(BaseUserAdmin[User]):
     list_display = ("username", "email", "role", "is_active", "is_staff", "is_superuser")
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Newsroom", {"fields": ("role",)}))
+
+    # A user deactivated, given another role or deleted here: the API forgets their tokens at once.
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change:
+            forget(user=obj)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        forget(user=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset:
+            forget(user=user)
+        super().delete_queryset(request, queryset)
 
 
 class RevisionInline(admin.TabularInline[Revision, Article]):
@@ -109,9 +124,7 @@ class ClaimAdmin(admin.ModelAdmin[Claim]):
 
     def save_model(self, request: HttpRequest, obj: Claim, form: Any, change: bool) -> None:
         # An edit here is an edit like any other: clients holding the old version must see it as stale.
-        obj.version += 1
-        obj.updated_by = request.user  # type: ignore[assignment]
-        obj.updated_at = timezone.now()
+        obj.mark_changed(request.user if isinstance(request.user, User) else None)
         super().save_model(request, obj, form, change)
 
 
@@ -162,6 +175,14 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a token made here could never be shown to anyone
+
+    def delete_model(self, request: HttpRequest, obj: ApiToken) -> None:
+        forget(obj.key_hash)  # the API stops accepting it at once, as when revoked
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        forget(*queryset.values_list("key_hash", flat=True))
+        super().delete_queryset(request, queryset)
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request: HttpRequest, queryset: Any) -> None:

@@ -1,10 +1,30 @@
-"""Claim rows straight from SQL: the statements behind `formats`, written once instead of compiled per call.
+"""Claim rows straight from SQL: every raw statement of the app, written once instead of compiled per call.
 
 Building a `values()` query with four to-one joins costs the ORM more (path resolution, join setup,
 compilation) than PostgreSQL spends running it, and the list, a single claim and the export run these
 statements on every request. They return the same `Row`s as `values_list(*FIELDS)` of a queryset, so
 any ORM-filtered queryset (the FilterSet's) and these statements feed the same `claim_json`. A claim's
 tags and sources come from statements sent in the same pipeline: a page costs one round trip.
+
+`Row` is the one list of a claim's columns: the SELECT, `FIELDS`, `formats.written_row` and the CSV
+columns are derived from it when this module is imported (nothing per row).
+
+Connections: reads go to `router.db_for_read(Claim)`, writes to `router.db_for_write(Claim)` (both
+"default" without a router), so a read replica (DESIGN.md) needs only a router. (pghistory's context
+wraps the default connection only: writes with history must stay on "default".)
+
+Behind PgBouncer: the reads are server-side prepared statements, sent in pipelines, and each connection
+is told once `SET plan_cache_mode = force_generic_plan`; both are session state. With session pooling
+(or no pooler) nothing needs configuring. In transaction pooling each transaction may run on another
+server connection: the SET stays on the one it ran on (changing the plans of whichever client gets it
+next, and not this one's), and a statement prepared on one server connection is unknown on the next.
+PgBouncer >= 1.21 with `max_prepared_statements` > 0 tracks protocol-level prepared statements (psycopg's
+are) and prepares them on each server connection as needed; set `plan_cache_mode = force_generic_plan`
+for the role or database then (`ALTER ROLE ... SET`), as the SET cannot be relied on. With an older
+PgBouncer, or without that setting, set `DB_PREPARED_STATEMENTS=false`: the statements are sent
+unprepared (still bound server-side, in binary, and pipelined; PostgreSQL then plans every call, about
+1 ms a page more) and the SET is skipped. Django's own cursors never prepare (psycopg's
+`prepare_threshold` stays None unless the database OPTIONS set it).
 """
 
 from __future__ import annotations
@@ -17,71 +37,19 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import orjson
 import psycopg
-from django.db import connection
+from django.conf import settings
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
 
 from annotations.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source, Tag, User
 
-# The columns of one claim row, named as `formats.CLAIM_FIELDS` names them (same order).
-_COLUMNS = (
-    ("id", "c.id"),
-    ("article_id", "c.article_id"),
-    ("article__title", "a.title"),
-    ("article__url", "a.url"),
-    ("revision__number", "r.number"),
-    ("revision__created_at", "r.created_at"),
-    ("start", "c.start"),
-    ("end", 'c."end"'),
-    ("exact", "c.exact"),
-    ("prefix", "c.prefix"),
-    ("suffix", "c.suffix"),
-    ("status", "c.status"),
-    ("verdict", "c.verdict"),
-    ("note", "c.note"),
-    ("anchor_state", "c.anchor_state"),
-    ("created_by__username", "cu.username"),
-    ("created_at", "c.created_at"),
-    ("updated_by__username", "uu.username"),
-    ("updated_at", "c.updated_at"),
-    ("version", "c.version"),
-)
-FIELDS = tuple(name for name, _ in _COLUMNS)
-
-SELECT_CLAIMS = (
-    f"SELECT {', '.join(column for _, column in _COLUMNS)}"
-    f" FROM {Claim._meta.db_table} c"
-    f" JOIN {Article._meta.db_table} a ON a.id = c.article_id"
-    f" JOIN {Revision._meta.db_table} r ON r.id = c.revision_id"
-    f" LEFT JOIN {User._meta.db_table} cu ON cu.id = c.created_by_id"
-    f" LEFT JOIN {User._meta.db_table} uu ON uu.id = c.updated_by_id"
-)
-
-# A claim's tags are listed as the tag pickers show them (Tag.Meta.ordering): the links are read as
-# bare ids and put in the order of the (few dozen) tags in Python, which costs a tenth of having
-# PostgreSQL join and sort thousands of links by three text columns. Sources in the order attached.
-_TAG_LINKS = f"SELECT ct.claim_id, ct.tag_id FROM {ClaimTag._meta.db_table} ct WHERE ct.claim_id {{claims}}"
-_ALL_TAGS = (
-    f"SELECT t.id, t.slug, t.name, t.facet FROM {Tag._meta.db_table} t ORDER BY t.facet, t.position, t.name"
-)
-_SOURCES = (
-    "SELECT cs.claim_id, cs.source_id, s.url, s.title, s.publisher, s.kind, cs.relation, cs.quote"
-    f" FROM {ClaimSource._meta.db_table} cs JOIN {Source._meta.db_table} s ON s.id = cs.source_id"
-    " WHERE cs.claim_id {claims} ORDER BY cs.id"
-)
-_SOURCE_KEYS = (
-    "claim_id",
-    "source_id",
-    "source__url",
-    "source__title",
-    "source__publisher",
-    "source__kind",
-    "relation",
-    "quote",
-)
-
 
 class Row(NamedTuple):
-    """One claim as every format reads it: the columns above, then its tags and its sources.
+    """One claim as every format reads it: its columns (named as `values_list` names them, so also the
+    ORM's `FIELDS`), then its tags and its sources.
 
     A tuple, not a dict: built once per claim from the database's tuple, with attribute access in C
     (the export builds 100,000 of these; dicts of 22 keys cost it a sixth of its time).
@@ -111,6 +79,62 @@ class Row(NamedTuple):
     sources: list[dict[str, Any]]  # filled by `attach_related`
 
 
+# The columns read from the database: all of `Row` but the two lists filled in after.
+FIELDS: tuple[str, ...] = Row._fields[:-2]
+
+# The tables a row joins, by the relation its field names go through (`article__title`: the `title`
+# of the table joined as `a`). The only names that differ between `Row` and the SQL.
+_JOINED = {"article": "a", "revision": "r", "created_by": "cu", "updated_by": "uu"}
+
+
+def _column(name: str) -> str:
+    # Names resolved through the models (`end` is quoted, a typo fails on import).
+    relation, _, attribute = name.rpartition("__")
+    if not relation:
+        return f'c."{Claim._meta.get_field(name).column}"'  # type: ignore[union-attr]
+    related = Claim._meta.get_field(relation).related_model
+    assert isinstance(related, type) and issubclass(related, Model)
+    return f'{_JOINED[relation]}."{related._meta.get_field(attribute).column}"'  # type: ignore[union-attr]
+
+
+def _join(relation: str) -> str:
+    field = Claim._meta.get_field(relation)
+    related = field.related_model
+    assert isinstance(related, type) and issubclass(related, Model)
+    alias = _JOINED[relation]
+    kind = "LEFT JOIN" if field.null else "JOIN"
+    return f' {kind} {related._meta.db_table} {alias} ON {alias}.id = c."{field.column}"'  # type: ignore[union-attr]
+
+
+SELECT_CLAIMS = (
+    f"SELECT {', '.join(_column(name) for name in FIELDS)} FROM {Claim._meta.db_table} c"
+    + "".join(_join(relation) for relation in _JOINED)
+)
+
+# A claim's tags are listed as the tag pickers show them (Tag.Meta.ordering): the links are read as
+# bare ids and put in the order of the (few dozen) tags in Python, which costs a tenth of having
+# PostgreSQL join and sort thousands of links by three text columns. Sources in the order attached.
+_TAG_LINKS = f"SELECT ct.claim_id, ct.tag_id FROM {ClaimTag._meta.db_table} ct WHERE ct.claim_id {{claims}}"
+_ALL_TAGS = (
+    f"SELECT t.id, t.slug, t.name, t.facet FROM {Tag._meta.db_table} t ORDER BY t.facet, t.position, t.name"
+)
+_SOURCES = (
+    "SELECT cs.claim_id, cs.source_id, s.url, s.title, s.publisher, s.kind, cs.relation, cs.quote"
+    f" FROM {ClaimSource._meta.db_table} cs JOIN {Source._meta.db_table} s ON s.id = cs.source_id"
+    " WHERE cs.claim_id {claims} ORDER BY cs.id"
+)
+_SOURCE_KEYS = (
+    "claim_id",
+    "source_id",
+    "source__url",
+    "source__title",
+    "source__publisher",
+    "source__kind",
+    "relation",
+    "quote",
+)
+
+
 def make_rows(found: Iterable[Sequence[Any]]) -> list[Row]:
     """Rows from tuples of the `FIELDS` columns, their tags and sources still empty."""
     # `tuple.__new__` rather than `Row(...)`: the named tuple's own constructor parses 22 keyword-able
@@ -119,14 +143,39 @@ def make_rows(found: Iterable[Sequence[Any]]) -> list[Row]:
     return [new(Row, (*values, [], [])) for values in found]
 
 
-def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """The rows of one statement, run as a prepared statement on Django's connection (`fetch_all`)."""
-    return fetch_all([(sql, params)])[0]
+# --- Connections ----------------------------------------------------------------------------------------
 
 
-def fetch_all(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
-    """The rows of each statement, run as prepared statements on Django's connection, in binary, and
-    several of them in one pipeline: sent together, one round trip for all.
+def read_alias() -> str:
+    """The database claims are read from (the router's choice; "default" without one)."""
+    return router.db_for_read(Claim)
+
+
+def write_alias() -> str:
+    """The database claims are written to (the router's choice; "default" without one)."""
+    return router.db_for_write(Claim)
+
+
+def _connection(write: bool) -> BaseDatabaseWrapper:
+    return connections[write_alias() if write else read_alias()]
+
+
+def _preparing() -> bool:
+    # Off behind PgBouncer in transaction pooling without `max_prepared_statements` (module docstring).
+    return bool(settings.DB_PREPARED_STATEMENTS)
+
+
+def fetch(sql: str, params: Sequence[Any], *, write: bool = False) -> list[tuple[Any, ...]]:
+    """The rows of one statement, run as a prepared statement (`fetch_all`)."""
+    return fetch_all([(sql, params)], write=write)[0]
+
+
+def fetch_all(
+    statements: Sequence[tuple[str, Sequence[Any]]], *, write: bool = False
+) -> list[list[tuple[Any, ...]]]:
+    """The rows of each statement, run as prepared statements on Django's connection for reading claims
+    (`write`: for writing them), in binary, and several of them in one pipeline: sent together, one
+    round trip for all.
 
     Planning the five-table claim join costs PostgreSQL about 1 ms, more than running it does for a
     page, and Django's psycopg cursors bind parameters client-side, so nothing is ever prepared.
@@ -140,22 +189,23 @@ def fetch_all(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tupl
     Only for reads, and for writes to tables without history (the rate-limit counts). Logged in
     `connection.queries` as Django's own cursors are.
     """
-    raw = _prepared_connection()
-    with connection.wrap_database_errors:
+    wrapper = _connection(write)
+    raw = _prepared_connection(wrapper)
+    with wrapper.wrap_database_errors:
         with raw.pipeline() if len(statements) > 1 else contextlib.nullcontext():
-            sent = send(statements)
+            sent = send(statements, write=write)
         return receive(sent)
 
 
-def _prepared_connection() -> psycopg.Connection[Any]:
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    raw: psycopg.Connection[Any] = connection.connection
-    if raw.prepare_threshold is None:
+def _prepared_connection(wrapper: BaseDatabaseWrapper) -> psycopg.Connection[Any]:
+    wrapper.close_if_health_check_failed()
+    wrapper.ensure_connection()
+    raw: psycopg.Connection[Any] = wrapper.connection
+    if raw.prepare_threshold is None and _preparing():
         # Django switches psycopg's preparing off (its client-side cursors could not use it anyway);
         # let explicit `prepare=True` through, and still never prepare anything automatically.
         raw.prepare_threshold = sys.maxsize
-        with connection.wrap_database_errors:
+        with wrapper.wrap_database_errors:
             # Inside a transaction that is rolled back this is undone: plans are then made per call.
             raw.execute("SET plan_cache_mode = force_generic_plan")
     return raw
@@ -163,10 +213,11 @@ def _prepared_connection() -> psycopg.Connection[Any]:
 
 @contextlib.contextmanager
 def pipeline() -> Iterator[None]:
-    """Django's connection in pipeline mode: what `send` sends runs while the caller does other work,
-    until `receive` reads it."""
-    raw = _prepared_connection()
-    with connection.wrap_database_errors, raw.pipeline():
+    """The connection for reading claims in pipeline mode: what `send` sends runs while the caller
+    does other work, until `receive` reads it."""
+    wrapper = _connection(False)
+    raw = _prepared_connection(wrapper)
+    with wrapper.wrap_database_errors, raw.pipeline():
         yield
 
 
@@ -174,15 +225,20 @@ class Sent(NamedTuple):
     statements: Sequence[tuple[str, Sequence[Any]]]
     cursors: list[psycopg.Cursor[tuple[Any, ...]]]
     started: float
+    connection: BaseDatabaseWrapper
 
 
-def send(statements: Sequence[tuple[str, Sequence[Any]]], *, client_side: bool = False) -> Sent:
+def send(
+    statements: Sequence[tuple[str, Sequence[Any]]], *, client_side: bool = False, write: bool = False
+) -> Sent:
     """Send statements as prepared statements, results in binary; in a pipeline, without waiting.
     `client_side`: SQL compiled by Django's ORM, bound as Django binds it, neither prepared nor binary."""
-    raw = connection.connection
+    wrapper = _connection(write)
+    raw = wrapper.connection
+    prepare = _preparing()
     started = time.monotonic()
     cursors: list[psycopg.Cursor[tuple[Any, ...]]] = []
-    with connection.wrap_database_errors:
+    with wrapper.wrap_database_errors:
         for sql, params in statements:
             if client_side:
                 cursors.append(psycopg.ClientCursor(raw))
@@ -190,23 +246,27 @@ def send(statements: Sequence[tuple[str, Sequence[Any]]], *, client_side: bool =
             else:
                 # psycopg's own cursors bind server-side, unlike Django's.
                 cursors.append(psycopg.Cursor(raw))
-                cursors[-1].execute(sql, params, prepare=True, binary=True)
-    return Sent(statements, cursors, started)
+                cursors[-1].execute(sql, params, prepare=prepare, binary=True)
+    return Sent(statements, cursors, started, wrapper)
 
 
 def receive(sent: Sent) -> list[list[tuple[Any, ...]]]:
     """The rows of each statement `send` sent (waiting for them if need be)."""
+    wrapper = sent.connection
     try:
-        with connection.wrap_database_errors:
+        with wrapper.wrap_database_errors:
             results = [cursor.fetchall() for cursor in sent.cursors]
     finally:
         for cursor in sent.cursors:
             cursor.close()
-    if connection.queries_logged:
+    if wrapper.queries_logged:
         duration = f"{time.monotonic() - sent.started:.3f}"
         for sql, params in sent.statements:
-            connection.queries_log.append({"sql": f"{sql} -- {list(params)!r}", "time": duration})
+            wrapper.queries_log.append({"sql": f"{sql} -- {list(params)!r}", "time": duration})
     return results
+
+
+# --- Claim rows -----------------------------------------------------------------------------------------
 
 
 def claims(where: str = "", params: list[Any] | None = None, tail: str = "") -> list[Row]:
@@ -257,6 +317,9 @@ def by_ids_statements(ids: list[int]) -> list[tuple[str, list[Any]]]:
     return [(SELECT_CLAIMS + f" WHERE c.id {by_ids} ORDER BY c.id", array), *_related(by_ids, array)]
 
 
+Fetched = list[tuple[Any, ...]]
+
+
 def rows_of(results: list[Fetched]) -> list[Row]:
     """Claim rows with their tags and sources, from the results of `by_ids_statements`' statements."""
     found, *related = results
@@ -268,9 +331,6 @@ def attach_related(rows: list[Row]) -> list[Row]:
     if not rows:
         return rows
     return _attach(rows, *fetch_all(_related("= ANY(%s::bigint[])", [id_array([row.id for row in rows])])))
-
-
-Fetched = list[tuple[Any, ...]]
 
 
 def _related(claims: str, params: list[Any]) -> list[tuple[str, list[Any]]]:
@@ -288,17 +348,17 @@ def _attach(rows: list[Row], tag_links: Fetched, all_tags: Fetched, source_rows:
         tag_id: (rank, {"slug": slug, "name": name, "facet": facet})
         for rank, (tag_id, slug, name, facet) in enumerate(all_tags)
     }
-    tags: dict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    tags_of: dict[int, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for claim_id, tag_id in tag_links:
         # (Outside a transaction the statements see successive snapshots: a tag deleted between the
         # two is left out, as a read a moment later would.)
         if (tag := ranked.get(tag_id)) is not None:
-            tags[claim_id].append(tag)
+            tags_of[claim_id].append(tag)
     sources: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for link in source_rows:
         sources[link[0]].append(dict(zip(_SOURCE_KEYS, link, strict=True)))
     for row in rows:
-        if found := tags.get(row.id):
+        if found := tags_of.get(row.id):
             if len(found) > 1:
                 found.sort(key=_by_rank)  # (ranks are unique: the dicts are never compared)
             row.tags.extend([tag for _, tag in found])
@@ -309,3 +369,89 @@ def _attach(rows: list[Row], tag_links: Fetched, all_tags: Fetched, source_rows:
 
 def _by_rank(ranked: tuple[int, dict[str, Any]]) -> int:
     return ranked[0]
+
+
+# --- Creating a claim -----------------------------------------------------------------------------------
+# Creating a claim is the API's hottest write; compiling its ORM lookups cost more than running them,
+# and each is a round trip. The article, its current revision's text and the named tags come back from
+# one statement, as model instances with only the fields the service reads loaded; the claim and its
+# tags are written by one statement.
+
+
+def _loaded(model: type[Model], *names: str) -> list[str]:
+    # `Model.from_db` takes a subset of the fields in the model's own order; the others stay deferred.
+    return [field.attname for field in model._meta.concrete_fields if field.attname in names]
+
+
+_ARTICLE_FIELDS = _loaded(Article, "id", "title", "url", "current_revision_id")
+_REVISION_FIELDS = _loaded(Revision, "id", "article_id", "number", "created_at", "text")
+_TAG_FIELDS = [field.attname for field in Tag._meta.concrete_fields]
+_TAGS_JSON = (
+    f"(SELECT json_agg(t ORDER BY t.facet, t.position, t.name) FROM {Tag._meta.db_table} t"  # Meta.ordering
+    " WHERE t.slug = ANY(%s::text[]))::text"
+)
+_FIND_ARTICLE = (
+    f"SELECT {', '.join(f'a."{name}"' for name in _ARTICLE_FIELDS)},"
+    f" {', '.join(f'r."{name}"' for name in _REVISION_FIELDS)}, {_TAGS_JSON}"
+    f" FROM {Article._meta.db_table} a LEFT JOIN {Revision._meta.db_table} r ON r.id = a.current_revision_id"
+    " WHERE a.id = %s"
+)
+_FIND_TAGS = f"SELECT {_TAGS_JSON}"
+
+
+def article_and_tags(
+    pk: int, slugs: list[str], visible: tuple[str, list[Any]] = ("TRUE", [])
+) -> tuple[Article | None, list[Tag]]:
+    """The article `pk` (its current revision loaded, without the HTML) and the tags among `slugs`;
+    `visible`: a condition on the article `a` (`models.visibility_sql`), or it is not found."""
+    alias = read_alias()
+    condition, params = visible
+    found = fetch(f"{_FIND_ARTICLE} AND {condition}", [text_array(slugs), pk, *params])
+    if not found:
+        return None, []
+    row = found[0]
+    split, end = len(_ARTICLE_FIELDS), len(_ARTICLE_FIELDS) + len(_REVISION_FIELDS)
+    article = Article.from_db(alias, _ARTICLE_FIELDS, row[:split])
+    if row[split] is not None:
+        article.current_revision = Revision.from_db(alias, _REVISION_FIELDS, row[split:end])
+    return article, _tags(row[end], alias)
+
+
+def tags(slugs: list[str]) -> list[Tag]:
+    """The tags among `slugs`, in Tag.Meta.ordering."""
+    return _tags(fetch(_FIND_TAGS, [text_array(slugs)])[0][0], read_alias())
+
+
+def _tags(found: str | None, alias: str) -> list[Tag]:
+    rows: list[dict[str, Any]] = orjson.loads(found) if found else []
+    return [Tag.from_db(alias, _TAG_FIELDS, [row[name] for name in _TAG_FIELDS]) for row in rows]
+
+
+_CLAIM_COLUMNS = [field for field in Claim._meta.concrete_fields if not field.primary_key]
+_INSERT_CLAIM = (
+    f"WITH claim AS (INSERT INTO {Claim._meta.db_table}"
+    f" ({', '.join(f'"{field.column}"' for field in _CLAIM_COLUMNS)})"
+    f" VALUES ({', '.join(['%s'] * len(_CLAIM_COLUMNS))}) RETURNING id),"
+    f" tagged AS (INSERT INTO {ClaimTag._meta.db_table} (claim_id, tag_id, added_by_id, added_at)"
+    " SELECT claim.id, tag_id, %s, %s FROM claim, unnest(%s::bigint[]) AS tag_id)"
+    " SELECT id FROM claim"
+)
+
+
+def insert_claim(claim: Claim, tag_ids: list[int], by: User | None) -> None:
+    """INSERT the claim and its tags in one statement: one round trip, and no transaction to open and
+    commit around two (the statement is atomic on its own). The tags are part of creating the claim,
+    not a change to it, so it stays at version 1. pghistory's triggers record both inserts, with the
+    context the Django cursor gives the statement, as for `Claim.objects.create` (a Django cursor, so
+    not prepared: its execute wrappers add that context).
+    """
+    wrapper = _connection(True)
+    values = [field.get_db_prep_save(getattr(claim, field.attname), wrapper) for field in _CLAIM_COLUMNS]
+    with wrapper.cursor() as cursor:
+        # (The ids as an array literal: psycopg would adapt a list element by element, in Python.)
+        cursor.execute(_INSERT_CLAIM, [*values, by.pk if by else None, claim.created_at, id_array(tag_ids)])
+        row = cursor.fetchone()
+    assert row is not None
+    claim.pk = row[0]
+    claim._state.adding = False
+    claim._state.db = wrapper.alias

@@ -1,14 +1,17 @@
-"""The API's filters (django-filter). Lists take several values comma-separated: `?tag=statistic,crime`."""
+"""The filters of lists (django-filter), shared by the API and the HTML pages (which subclass them only to
+add form pickers, `web/filters.py`). API lists take several values comma-separated: `?tag=statistic,crime`."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters as filters
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from annotations.models import Article, Claim, ClaimSource, ClaimTag, Source
+from annotations.models import Article, Claim, ClaimSource, ClaimTag, Source, Tag
 
 
 class CharInFilter(filters.BaseInFilter, filters.CharFilter):
@@ -19,13 +22,27 @@ class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     pass
 
 
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    """An ISO 8601 time, compared in UTC: ISO allows offsets up to 24 hours, PostgreSQL only up to 16."""
+
+    def filter(self, qs: Any, value: datetime | None) -> Any:
+        return super().filter(qs, value.astimezone(UTC) if value is not None else value)
+
+
 _DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 NO_VERDICT = "none"
 
 
-def _domain_regex(domain: str) -> str:
-    # The host itself or any subdomain of it, whatever the scheme, port and path.
-    return r"^https?://([^/?#]*\.)?" + re.escape(domain) + r"(:[0-9]+)?([/?#]|$)"
+def _on_domain(value: str, url_field: str) -> Q | None:
+    """URLs in `url_field` on the host `value` names or a subdomain of it, whatever the scheme, port and
+    path; None when no host is given (no filter). A value that is no host name matches nothing."""
+    domain = value.strip().lower().rstrip(".")
+    if not domain:
+        return None
+    if not _DOMAIN.match(domain):
+        return Q(pk__in=[])
+    regex = r"^https?://([^/?#]*\.)?" + re.escape(domain) + r"(:[0-9]+)?([/?#]|$)"
+    return Q(**{f"{url_field}__iregex": regex})
 
 
 class ClaimFilter(filters.FilterSet):
@@ -52,15 +69,15 @@ class ClaimFilter(filters.FilterSet):
         help_text="Claims with a source on this host or a subdomain of it, e.g. `nyc.gov`.",
     )
     creator = filters.CharFilter(field_name="created_by__username", help_text="Username of the creator.")
-    created_since = filters.IsoDateTimeFilter(
+    created_since = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
     )
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = UtcDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Changed at or after (ISO 8601). Orders the list by (updated_at, id): use it to sync.",
     )
-    until = filters.IsoDateTimeFilter(
+    until = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="lt", help_text="Changed before (ISO 8601)."
     )
     q = filters.CharFilter(method="filter_text", help_text="Words in the quote or the note.")
@@ -91,13 +108,10 @@ class ClaimFilter(filters.FilterSet):
         return queryset.filter(verdict__in=["" if v == NO_VERDICT else v for v in value])
 
     def filter_source_domain(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
-        domain = value.strip().lower().rstrip(".")
-        if not domain:
+        on_domain = _on_domain(value, "source__url")
+        if on_domain is None:
             return queryset
-        if not _DOMAIN.match(domain):
-            return queryset.none()
-        links = ClaimSource.objects.filter(claim=OuterRef("pk"), source__url__iregex=_domain_regex(domain))
-        return queryset.filter(Exists(links))
+        return queryset.filter(Exists(ClaimSource.objects.filter(on_domain, claim=OuterRef("pk"))))
 
     def filter_text(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
         words = value.split()
@@ -109,11 +123,71 @@ class ClaimFilter(filters.FilterSet):
 class ArticleFilter(filters.FilterSet):
     url = filters.CharFilter(field_name="url", help_text="The article's canonical URL, exactly.")
     outlet = filters.CharFilter(field_name="outlet", lookup_expr="iexact", help_text="The outlet's name.")
-    q = filters.CharFilter(field_name="title", lookup_expr="icontains", help_text="Words in the title.")
+    q = filters.CharFilter(
+        method="search",
+        label="Search titles and text",
+        help_text='Full-text search (English stemming, web-search syntax: `"exact phrase"`, `or`, `-word`) '
+        "in the title and the current revision's text; whole words, not parts of words.",
+    )
+    tag = filters.ModelChoiceFilter(
+        queryset=Tag.objects.all(),
+        to_field_name="slug",
+        method="with_claims",
+        label="Tag",
+        empty_label="Any tag",
+        help_text="Articles with a claim carrying this tag (its slug).",
+    )
+    status = filters.ChoiceFilter(
+        choices=Claim.Status.choices,
+        method="with_claims",
+        empty_label="Any status",
+        help_text="Articles with a claim in this status.",
+    )
+    verdict = filters.ChoiceFilter(
+        choices=Claim.Verdict.choices[1:],
+        method="with_claims",
+        empty_label="Any verdict",
+        help_text="Articles with a claim given this verdict.",
+    )
+    attention = filters.ChoiceFilter(
+        choices=[("yes", "Has orphaned or changed claims"), ("no", "Has none")],
+        empty_label="Any",
+        method="needing_attention",
+        label="Attention",
+        help_text="`yes`: articles with an orphaned or changed claim no editor has dismissed; `no`: without.",
+    )
 
     class Meta:
         model = Article
         fields: list[str] = []
+
+    def search(self, queryset: QuerySet[Article], name: str, value: str) -> QuerySet[Article]:
+        query = SearchQuery(value, search_type="websearch", config="english")
+        vector = SearchVector("title", weight="A", config="english") + SearchVector(
+            "current_revision__text", weight="B", config="english"
+        )
+        # Match with @@ (ts_rank alone is never zero), then rank the matches: headline words weigh more.
+        # (The API's keyset pagination orders by id instead.)
+        return (
+            queryset.annotate(document=vector, rank=SearchRank(vector, query))
+            .filter(document=query)
+            .order_by("-rank", "-published_at", "-pk")
+        )
+
+    def with_claims(self, queryset: QuerySet[Article], name: str, value: Any) -> QuerySet[Article]:
+        claims = Claim.objects.filter(article=OuterRef("pk"))
+        claims = {
+            "tag": lambda: claims.filter(tags=value),
+            "status": lambda: claims.with_status(value),
+            "verdict": lambda: claims.with_verdict(value),
+        }[name]()
+        return queryset.filter(Exists(claims))
+
+    def needing_attention(self, queryset: QuerySet[Article], name: str, value: str) -> QuerySet[Article]:
+        if not value:
+            return queryset
+        flagged = Exists(Claim.objects.filter(article=OuterRef("pk")).needing_attention())
+        return queryset.filter(flagged) if value == "yes" else queryset.exclude(flagged)
 
 
 class SourceFilter(filters.FilterSet):
@@ -126,12 +200,8 @@ class SourceFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_domain(self, queryset: QuerySet[Source], name: str, value: str) -> QuerySet[Source]:
-        domain = value.strip().lower().rstrip(".")
-        if not domain:
-            return queryset
-        if not _DOMAIN.match(domain):
-            return queryset.none()
-        return queryset.filter(url__iregex=_domain_regex(domain))
+        on_domain = _on_domain(value, "url")
+        return queryset if on_domain is None else queryset.filter(on_domain)
 
     def filter_text(self, queryset: QuerySet[Source], name: str, value: str) -> QuerySet[Source]:
         for word in value.split():

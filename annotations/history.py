@@ -12,7 +12,8 @@ from typing import Any
 from annotations.models import Claim, Source, Tag, User, history_of
 
 # Bookkeeping that changes with every edit; showing it would bury the real change.
-_QUIET_FIELDS = {"version", "updated_at", "updated_by", "prefix", "suffix"}
+# (A diff names a foreign key by its column: `updated_by_id`.)
+_QUIET_FIELDS = {"version", "updated_at", "updated_by", "updated_by_id", "prefix", "suffix"}
 _LABELS = {
     "note": "note",
     "status": "status",

@@ -17,11 +17,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
+from annotations.models import Article
 from annotations.text import html_metadata, html_to_text, normalise, sanitise_html
 
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
-MAX_TITLE = 500
-MAX_URL = 2000
+MAX_TITLE = Article.TITLE_MAX_LENGTH
+MAX_URL = Article.URL_MAX_LENGTH
 MAX_TEXT = 2_000_000  # code points; far above any article, far below what would hurt the database
 
 
@@ -107,8 +108,8 @@ class ArticleInput:
             text=text,
             html=html,
             url=url,
-            outlet=" ".join(outlet.split())[:200],
-            byline=" ".join(byline.split())[:300],
+            outlet=" ".join(outlet.split())[: Article.OUTLET_MAX_LENGTH],
+            byline=" ".join(byline.split())[: Article.BYLINE_MAX_LENGTH],
             published_at=parse_published(published_at),
             language=language.strip()[:16] or "en",
         )

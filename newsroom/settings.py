@@ -1,12 +1,16 @@
 """One settings module, configured from environment variables.
 
 Development gets safe defaults; production (DEBUG off) gets none for secrets: a missing
-SECRET_KEY is an error, not a default.
+SECRET_KEY is an error, not a default. In a development checkout, variables the environment does not set
+come from the `.env` file `make install` writes (newsroom/envfile.py); the environment always wins.
+
+Importing this module only reads; it starts nothing (mypy and other tools load it). Without DATABASE_URL
+the database is a placeholder that fails on first use: manage.py, the tests and the benchmarks start the
+embedded server and set DATABASE_URL before they get here (newsroom/database.py).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dj_database_url
@@ -14,7 +18,8 @@ import django_stubs_ext
 import pghistory
 from django.core.exceptions import ImproperlyConfigured
 
-from newsroom.database import database_url
+from newsroom import envfile
+from newsroom.database import NOT_STARTED_URL
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,11 +28,12 @@ django_stubs_ext.monkeypatch()
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default).strip()
+    value = envfile.get(name)
+    return (default if value is None else value).strip()
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
+    value = envfile.get(name)
     if value is None or not value.strip():
         return default
     if value.strip().lower() in {"1", "true", "yes", "on"}:
@@ -117,7 +123,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        database_url(),
+        env_str("DATABASE_URL") or NOT_STARTED_URL,
         engine="newsroom.postgresql",  # Django's, with a health check that needs no round trip
         conn_max_age=env_int("CONN_MAX_AGE", 60),
         # Check a kept connection before a request uses it, so that a restarted database costs no failed
@@ -210,8 +216,16 @@ REST_FRAMEWORK = {
 PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=False)
 
-# How long a process remembers a token it found (annotations/authentication.py); 0: never.
+# How long the API remembers a token it looked up (annotations/api/authentication.py); 0: never.
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 5)
+# Raw reads run as server-side prepared statements with one generic plan each (annotations/db.py). Behind
+# PgBouncer in transaction pooling mode without max_prepared_statements, turn this off (README).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+# The API remembers the tokens it looked up through django.core.cache for API_TOKEN_CACHE_SECONDS. Local
+# memory is per process (a token revoked elsewhere stops within that time); a deployment may point this
+# at a shared cache (Redis, Memcached) so that every process forgets a revoked token at once.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Newsroom claims API",
     "DESCRIPTION": (

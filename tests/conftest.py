@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from annotations.models import Tag, User
 from annotations.roles import Role
 from annotations.vocabulary import ensure_vocabulary
 from tests.factories import ArticleFactory, UserFactory
+
+
+def pytest_configure(config):
+    """Start the embedded PostgreSQL (unless DATABASE_URL names a server) before any test connects.
+
+    pytest-django has read the settings already, without a DATABASE_URL (importing settings starts
+    nothing), so the started server's address goes into them too. This process holds the server and
+    stops it when the run ends.
+    """
+    from django.conf import settings
+
+    from newsroom.database import connection_settings, start_embedded_unless_configured
+
+    if url := start_embedded_unless_configured():
+        database: Any = settings.DATABASES["default"]  # updated in place: Django's connections hold it
+        database.update(connection_settings(url))
 
 
 @pytest.fixture(autouse=True)
@@ -17,12 +35,13 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_memory():
-    """Each test starts as a fresh app process would: no token remembered, no rate-limit hits reserved
-    (their database rows are rolled back with the test)."""
-    from annotations.api.authentication import recent_tokens
+    """Each test starts as a fresh app process would: no token remembered (the cache emptied), no
+    rate-limit hits reserved (their database rows are rolled back with the test)."""
+    from django.core.cache import caches
+
     from annotations.api.throttling import leases
 
-    recent_tokens.forget_all()
+    caches["default"].clear()
     leases.drop_all()
 
 

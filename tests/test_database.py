@@ -151,3 +151,66 @@ def test_two_processes_share_one_server_and_the_last_one_stops_it(pgdata):
     second.wait(timeout=60)
     _wait_until_stopped(pgdata)
     assert _servers_for(pgdata) == []
+
+
+# Importing the settings (as mypy's Django plugin and other tools do) must start nothing: mypy exits
+# without running atexit handlers, so a server it started would run on.
+def _env_without_database(pgdata: Path) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "NEWSROOM_ENV_FILE"}} | {
+        "EMBEDDED_PGDATA": str(pgdata),
+        "NEWSROOM_ENV_FILE": os.devnull,
+        "DEBUG": "true",
+    }
+
+
+def test_importing_the_settings_starts_no_server(pgdata):
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'newsroom.settings'\n"
+        "import django; django.setup()\n"
+        "from django.conf import settings; print(settings.DATABASES['default']['HOST'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=_env_without_database(pgdata),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "/embedded-postgres-not-started"  # the placeholder, named for its cause
+    assert _servers_for(pgdata) == []
+    assert not pgdata.exists()
+
+
+def test_mypy_starts_no_server(pgdata, tmp_path):
+    checked = tmp_path / "uses_settings.py"
+    checked.write_text("from django.conf import settings\n\nDEBUG: bool = settings.DEBUG\n")
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "mypy"), "--config-file", "pyproject.toml", str(checked)],
+        cwd=ROOT,
+        env=_env_without_database(pgdata),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _servers_for(pgdata) == []
+    assert not pgdata.exists()
+
+
+def test_manage_py_starts_the_embedded_server_and_stops_it_on_exit(pgdata):
+    code = "from django.db import connection; print(connection.cursor().execute('SELECT 42').fetchone()[0])"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=ROOT,
+        env=_env_without_database(pgdata),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "42"
+    assert (pgdata / "PG_VERSION").exists()
+    _wait_until_stopped(pgdata)
+    assert _servers_for(pgdata) == []

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 
-from annotations.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source, Tag
+from annotations.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source, Suggestion, Tag
 from tests.factories import ArticleFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,19 +122,29 @@ def test_deleting_an_article_deletes_its_revisions_and_claims_but_not_a_revision
     assert not Claim.objects.exists() and not Revision.objects.exists()
 
 
-def test_history_events_are_indexed_by_the_claim_they_belong_to_and_nothing_else(db):
-    # Every index on an event table is written with every claim change; these are the ones
-    # `history_of` reads by (settings.PGHISTORY_FOREIGN_KEY_FIELD leaves the other copied keys bare).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT t.relname, a.attname FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid"
-            " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(i.indkey)"
-            " WHERE t.relname IN ('annotations_claimevent', 'annotations_claimtagevent',"
-            " 'annotations_claimsourceevent') AND NOT i.indisprimary"
-        )
-        indexed = set(cursor.fetchall())
-    assert indexed == {
-        ("annotations_claimevent", "pgh_obj_id"),
-        ("annotations_claimtagevent", "claim_id"),
-        ("annotations_claimsourceevent", "claim_id"),
-    }
+def test_a_change_bumps_the_version_and_says_who_and_when(article, editor):
+    claim = _claim(article)
+    claim.save()
+    before = claim.updated_at
+    claim.touch(editor, fields=[])
+    claim.refresh_from_db()
+    assert (claim.version, claim.updated_by) == (2, editor) and claim.updated_at > before
+    claim.note = "unsaved until touched"
+    claim.touch(None, fields=["note"])
+    claim.refresh_from_db()
+    assert (claim.version, claim.updated_by, claim.note) == (3, None, "unsaved until touched")
+
+
+def test_suggestions_show_figures_first_then_the_strongest_then_in_text_order(article):
+    revision = article.current_revision
+    made = [
+        Suggestion(article=article, revision=revision, kind="sentence", start=0, end=3, text="a", score=0.3),
+        Suggestion(article=article, revision=revision, kind="sentence", start=5, end=9, text="b", score=0.9),
+        Suggestion(article=article, revision=revision, kind="figure", start=20, end=22, text="c", score=1.0),
+        Suggestion(article=article, revision=revision, kind="figure", start=10, end=12, text="d", score=1.0),
+        Suggestion(article=article, revision=revision, kind="sentence", start=1, end=4, text="e", score=0.3),
+    ]
+    Suggestion.objects.filter(revision=revision).delete()
+    Suggestion.objects.bulk_create(made)
+    ordered = Suggestion.objects.filter(revision=revision).in_showing_order()
+    assert [s.text for s in ordered] == ["d", "c", "b", "a", "e"]

@@ -1,4 +1,4 @@
-"""Workflows shared by the browser and the API: claims, optimistic locking, revisions, sources, history."""
+"""Workflows shared by the browser and the API: claims, optimistic locking, revisions, sources."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from annotations import services
 from annotations.importing import ArticleInput
-from annotations.models import AnchorRecord, Claim, ClaimSource, Source, Tag, history_of
+from annotations.models import AnchorRecord, Claim, ClaimSource, Source, Tag
 from tests.conftest import DEMO_TEXT
 from tests.factories import SourceFactory
 
@@ -191,30 +191,6 @@ def test_deleting_needs_the_current_version(article, editor):
     assert not Claim.objects.exists()
 
 
-# --- history ---------------------------------------------------------------------------------------------
-
-
-def test_every_change_is_in_the_history_with_who_and_what(article, editor, reviewer):
-    claim = services.create_claim(article=article, by=editor, exact=QUOTE)
-    claim = services.update_claim(
-        claim=claim,
-        by=editor,
-        expected_version=1,
-        note="First note",
-        tags=[Tag.objects.get(slug="statistic")],
-    )
-    services.update_claim(claim=claim, by=reviewer, expected_version=claim.version, verdict="mostly_true")
-    events = list(history_of(claim))
-    labels = [(event.pgh_model, event.pgh_label) for event in events]
-    assert ("annotations.ClaimEvent", "insert") in labels
-    assert ("annotations.ClaimTagEvent", "insert") in labels
-    verdict_change = next(e for e in events if e.pgh_diff and "verdict" in e.pgh_diff)
-    assert verdict_change.pgh_diff["verdict"] == ["", "mostly_true"]
-    assert verdict_change.pgh_context["user"] == reviewer.pk
-    note_change = next(e for e in events if e.pgh_diff and "note" in e.pgh_diff)
-    assert note_change.pgh_context["user"] == editor.pk
-
-
 # --- revisions -------------------------------------------------------------------------------------------
 
 
@@ -274,6 +250,33 @@ def test_an_editor_reattaches_an_orphaned_claim(article, editor):
         end=start + len("some 170,000 asylum seekers"),
     )
     assert (claim.anchor_state, claim.exact) == ("anchored", "some 170,000 asylum seekers")
+    assert (claim.version, claim.updated_by) == (3, editor)  # created 1, orphaned by the revision 2
+
+
+def test_every_kind_of_change_bumps_the_version_once_and_records_who(article, editor, colleague):
+    claim = services.create_claim(article=article, by=editor, exact=QUOTE)
+    seen = []
+    claim = services.update_claim(claim=claim, by=colleague, expected_version=1, note="n", status="in_review")
+    seen.append((claim.version, claim.updated_by))
+    _revise(article, "Now: the city took in some 170,000 asylum seekers.")  # the system orphans it
+    claim.refresh_from_db()
+    seen.append((claim.version, claim.updated_by))
+    claim = services.dismiss_attention(claim=claim, by=editor, expected_version=3)
+    seen.append((claim.version, claim.updated_by))
+    text = claim.article.current_revision.text
+    start = text.index("170,000")
+    claim = services.reattach_claim(
+        claim=claim, by=colleague, expected_version=4, start=start, end=start + len("170,000")
+    )
+    seen.append((claim.version, claim.updated_by))
+    assert seen == [(2, colleague), (3, None), (4, editor), (5, colleague)]
+    claim.refresh_from_db()
+    assert (claim.version, claim.updated_by, claim.exact, claim.attention_dismissed_at) == (
+        5,
+        colleague,
+        "170,000",
+        None,
+    )
 
 
 def test_the_same_content_again_adds_nothing(article):

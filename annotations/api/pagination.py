@@ -25,6 +25,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from annotations import db
 from annotations.db import Row
+from annotations.models import visibility_sql
 
 SYNC_PARAM = "updated_since"
 
@@ -68,12 +69,14 @@ class KeysetPagination(BasePagination):
         return self._page(request, list(queryset[: size + 1]), size, keys)
 
     def paginate_sql(self, request: Request, where: list[str], params: list[Any]) -> list[Row]:
-        """One page of claim rows by id, with their tags and sources, from `formats.sql` (`where`:
-        conditions ANDed); sets `next_url`.
+        """One page of the claim rows `visible_to` the user, by id, with their tags and sources, from
+        `db.claims_with_related` (`where`: conditions ANDed); sets `next_url`.
 
         The same keyset as `paginate_queryset` for an unsynced list, without building a queryset.
         """
         size = self.get_page_size(request)
+        visible, visible_params = visibility_sql(request.user)
+        where, params = [*where, visible], [*params, *visible_params]
         if (raw := request.query_params.get(self.cursor_query_param)) is not None:
             where, params = [*where, "c.id > %s"], [*params, _decode(raw, ("id",))[0]]
         rows = db.claims_with_related(" AND ".join(where), [*params, size + 1], "ORDER BY c.id LIMIT %s")

@@ -10,8 +10,12 @@ upsert adds a few hits to a key's count at once, and the process hands them out 
 without asking again. A reservation is at most a sixteenth of what is left of the limit (at most 100),
 so it shrinks to single hits as a client nears its limit. Requests past the limit are refused however
 the hits were reserved, since every hit handed out was counted first; what a process reserved and did
-not use when the window ends can only make a limit bite a little early, never late. A token's first
-request is counted by its lookup (`authentication.py`), in the same statement.
+not use when the window ends can only make a limit bite a little early, never late.
+
+The counts are `RateWindow` rows; the upsert is raw SQL because its `CASE` (a new window starts the
+count again) is one statement, where the ORM would need a read and a write.
+
+Independent of authentication: it limits whoever `request.user` and `request.auth` are.
 """
 
 from __future__ import annotations
@@ -28,28 +32,22 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from annotations.models import ApiToken
+from annotations.models import ApiToken, RateWindow
 
-TABLE = "annotations_api_rate_window"
+TABLE = RateWindow._meta.db_table
 LEASE_FRACTION = 16  # a reservation is at most this fraction of what is left of a limit
 LEASE_MAX = 100
 
-# (when, {key: count}): a request already counted, with the counts that included it.
-Counted = tuple[float, dict[str, int]]
-
-# The tail of every counting statement (`INSERT INTO TABLE AS w (key, window_start, hits) SELECT ...`).
-COUNT_HITS = """
+_UPSERT = f"""
+INSERT INTO {TABLE} AS w (key, window_start, hits)
+SELECT key, window_start, hits
+FROM unnest(%s::text[], %s::timestamptz[], %s::int[]) AS t(key, window_start, hits)
 ON CONFLICT (key) DO UPDATE SET
     hits = CASE WHEN w.window_start = EXCLUDED.window_start THEN w.hits + EXCLUDED.hits
                 ELSE EXCLUDED.hits END,
     window_start = EXCLUDED.window_start
 RETURNING key, hits
 """
-_UPSERT = f"""
-INSERT INTO {TABLE} AS w (key, window_start, hits)
-SELECT key, window_start, hits
-FROM unnest(%s::text[], %s::timestamptz[], %s::int[]) AS t(key, window_start, hits)
-{COUNT_HITS}"""
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -69,11 +67,6 @@ def rate(scope: str) -> tuple[int, int] | None:
 
 def window_start(now: float, window: int) -> float:
     return math.floor(now / window) * window
-
-
-def counted_already(request: Request, counted: Counted) -> None:
-    """Note on the request that it was counted (by the token lookup), with the counts that include it."""
-    request._rate_counted = counted  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -110,15 +103,6 @@ class Leases:
         """The upsert added `size` hits and the count is now `count`: those hits are ours to hand out."""
         with self._lock:
             self._held[key] = Lease(start, count - size + 1, count)
-
-    def counted(self, key: str, start: float, count: int) -> None:
-        """A request was counted elsewhere (by a token's lookup), and the count is now `count`. Hits still
-        reserved are kept for the next requests: a token looked up again every few seconds would
-        otherwise throw them away, and a busy client's limit would bite a fifth early."""
-        with self._lock:
-            lease = self._held.get(key)
-            if lease is None or lease.window_start != start or lease.next > lease.last:
-                self._held[key] = Lease(start, count + 1, count)  # none left: only the count is known
 
     def drop_all(self) -> None:
         with self._lock:
@@ -158,19 +142,11 @@ class ApiRateThrottle(BaseThrottle):
         limits = self.limits(request)
         if not limits:
             return True
-        counted: Counted | None = getattr(request, "_rate_counted", None)
-        now = counted[0] if counted else time.time()
+        now = time.time()
         starts = {key: window_start(now, window) for key, (_, window) in limits.items()}
         counts: dict[str, int] = {}
-        if counted:
-            for key, count in counted[1].items():
-                if key in limits:
-                    counts[key] = count
-                    leases.counted(key, starts[key], count)
         missing: dict[str, tuple[float, int]] = {}
         for key, (allowed, _) in limits.items():
-            if key in counts:
-                continue
             if (position := leases.take(key, starts[key])) is not None:
                 counts[key] = position
             else:

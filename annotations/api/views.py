@@ -26,7 +26,6 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from annotations import db, services
-from annotations.api import lookups
 from annotations.api.errors import PreconditionFailed, PreconditionRequired
 from annotations.api.pagination import KeysetPagination
 from annotations.api.permissions import RolePermission
@@ -51,14 +50,13 @@ from annotations.api.serializers import (
     SourceUpdateSerializer,
     SuggestionSerializer,
     TagSerializer,
-    plain_claim_fields,
 )
 from annotations.db import FIELDS as CLAIM_FIELDS
 from annotations.db import Row, attach_related, make_rows
 from annotations.filters import ArticleFilter, ClaimFilter, SourceFilter
 from annotations.formats import Links, claim_json, etag, written_row
 from annotations.importing import ArticleInput
-from annotations.models import Article, Claim, Source, Suggestion, Tag, User, may
+from annotations.models import Article, Claim, Source, Suggestion, Tag, User, visibility, visibility_sql
 from annotations.roles import Action
 from annotations.text import normalise_url
 
@@ -205,17 +203,14 @@ class ClaimViewSet(
                 return None
             where.append("c.article_id = %s")
             values.append(int(article))
-        if not may(request.user, Action.VIEW):
-            return []  # as `visible_to` (RolePermission already asks the same)
         if self.wants_claimreview:
             where.append("c.verdict <> ''")  # only reviewed claims have a ClaimReview
         return paginator.paginate_sql(request, where, values)
 
     def _respond(self, claim_id: int, status_code: int = status.HTTP_200_OK) -> Response:
-        rows: builtins.list[Row] = []
-        if may(self.request.user, Action.VIEW):  # as `visible_to`
-            verdict = " AND c.verdict <> ''" if self.wants_claimreview else ""
-            rows = db.claims_with_related("c.id = %s" + verdict, [claim_id])
+        visible, params = visibility_sql(self.request.user)  # as `visible_to`
+        verdict = " AND c.verdict <> ''" if self.wants_claimreview else ""
+        rows = db.claims_with_related(f"c.id = %s AND {visible}{verdict}", [claim_id, *params])
         if not rows:
             if self.wants_claimreview:
                 raise NotFound("this claim has no verdict yet, so it has no ClaimReview")
@@ -258,21 +253,21 @@ class ClaimViewSet(
     def _tags(self, slugs: builtins.list[str], tags: builtins.list[Tag] | None = None) -> builtins.list[Tag]:
         """The tags named by `slugs` (`tags`: those found already); a 400 for a slug that names none."""
         # (`builtins.`: in this class `list` is the list action.)
-        tags = lookups.tags(slugs) if tags is None else tags
+        tags = db.tags(slugs) if tags is None else tags
         unknown = sorted(set(slugs) - {tag.slug for tag in tags})
         if unknown:
             raise ValidationError({"tags": [f"unknown tag(s): {', '.join(unknown)}"]})
         return tags
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        fields = plain_claim_fields(request.data)
-        if fields is None:
-            serializer = ClaimCreateSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            fields = dict(serializer.validated_data)
-        # One statement for the article, its current text and the tags named.
-        article, tags = lookups.article_and_tags(fields.pop("article"), fields.get("tags", []))
-        if article is None or not may(request.user, Action.VIEW):  # (as `visible_to`)
+        serializer = ClaimCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        # One statement for the article (if `visible_to` the user), its current text and the tags named.
+        article, tags = db.article_and_tags(
+            fields.pop("article"), fields.get("tags", []), visibility_sql(request.user, "a", Article)
+        )
+        if article is None:
             raise ValidationError({"article": ["no such article"]})
         if "tags" in fields:
             fields["tags"] = self._tags(fields["tags"], tags)
@@ -404,8 +399,7 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         found = Suggestion.objects.filter(revision=article.current_revision).select_related("revision")
         if request.query_params.get("all", "").lower() not in {"1", "true", "yes"}:
             found = found.open()
-        ordered = sorted(found, key=lambda s: (s.kind != Suggestion.Kind.FIGURE, -s.score, s.start))
-        return Response(SuggestionSerializer(ordered, many=True).data)
+        return Response(SuggestionSerializer(found.in_showing_order(), many=True).data)
 
 
 class TagViewSet(mixins.ListModelMixin, ApiViewSet):
@@ -414,7 +408,7 @@ class TagViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = TagSerializer
 
     def get_queryset(self) -> QuerySet[Tag]:
-        return Tag.objects.all() if may(self.request.user, Action.VIEW) else Tag.objects.none()
+        return Tag.objects.filter(visibility(self.request.user))
 
 
 @extend_schema_view(
@@ -438,7 +432,7 @@ class SourceViewSet(
     write_actions = {"create": (Action.EDIT_SOURCE,), "partial_update": (Action.EDIT_SOURCE,)}
 
     def get_queryset(self) -> QuerySet[Source]:
-        return Source.objects.all() if may(self.request.user, Action.VIEW) else Source.objects.none()
+        return Source.objects.filter(visibility(self.request.user))
 
     def get_object(self) -> Source:
         try:

@@ -1,6 +1,6 @@
 """How a claim looks outside the app: the plain JSON representation every other format is built from.
 
-Claims are read as plain rows (`sql.py`, or `values()` of a filtered queryset) plus two batched
+Claims are read as plain rows (`db.py`, or `values()` of a filtered queryset) plus two batched
 queries for their tags and sources, never as model instances: a page of 1,000 claims costs three
 queries and no per-object ORM work, and the same rows feed the JSON API, the W3C and ClaimReview
 renderers and the streamed CSV/JSONL export.
@@ -27,36 +27,27 @@ def claim_rows(queryset: QuerySet[Claim]) -> list[Row]:
     return attach_related(make_rows(queryset.values_list(*CLAIM_FIELDS)))
 
 
+# How `written_row` reads each column from the objects that wrote the claim: `relation__attribute` from
+# the related object (None without a user), any other name from the claim itself.
+_WRITTEN = [(relation, name) for relation, _, name in (field.rpartition("__") for field in CLAIM_FIELDS)]
+
+
 def written_row(claim: Claim, article: Article, by: User | None, tags: list[Tag]) -> Row:
     """The row of a claim just created with `tags` and no sources, from the objects that wrote it:
     what reading it back would return (timestamps included: the database stores Python's values)."""
-    revision = claim.revision
-    user = by.username if by is not None else None
-    return Row(
-        id=claim.pk,
-        article_id=article.pk,
-        article__title=article.title,
-        article__url=article.url,
-        revision__number=revision.number,
-        revision__created_at=revision.created_at,
-        start=claim.start,
-        end=claim.end,
-        exact=claim.exact,
-        prefix=claim.prefix,
-        suffix=claim.suffix,
-        status=claim.status,
-        verdict=claim.verdict,
-        note=claim.note,
-        anchor_state=claim.anchor_state,
-        created_by__username=user,
-        created_at=claim.created_at,
-        updated_by__username=user,
-        updated_at=claim.updated_at,
-        version=claim.version,
-        # In the order `Tag.objects` returns them (Tag.Meta.ordering), as a read would list them.
-        tags=[{"slug": tag.slug, "name": tag.name, "facet": tag.facet} for tag in tags],
-        sources=[],
-    )
+    related: dict[str, Any] = {
+        "article": article,
+        "revision": claim.revision,
+        "created_by": by,
+        "updated_by": by,
+    }
+    values = []
+    for relation, name in _WRITTEN:
+        source = related[relation] if relation else claim
+        values.append(None if source is None else getattr(source, name))
+    # Tags in the order `Tag.objects` returns them (Tag.Meta.ordering), as a read would list them.
+    listed = [{"slug": tag.slug, "name": tag.name, "facet": tag.facet} for tag in tags]
+    return Row._make((*values, listed, []))
 
 
 class Links:

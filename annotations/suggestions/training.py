@@ -104,6 +104,28 @@ def read_corpus(data_dir: Path | str = DEFAULT_DATA_DIR) -> list[Transcript]:
 
 # --- training --------------------------------------------------------------------------------------
 
+TRAIN_EXTRA_HINT = (
+    "Training and evaluating the check-worthiness ranker needs scikit-learn, the project's `train` extra "
+    "(scoring with the shipped model does not). Install it with `make install` (every extra, from the lock) "
+    "or `pip install -e '.[train]'`."
+)
+
+
+class TrainingDependenciesMissing(ImportError):
+    """scikit-learn (the `train` extra) is not installed."""
+
+
+def require_training_dependencies() -> None:
+    """Raise TrainingDependenciesMissing, saying how to install them, unless sklearn can be imported."""
+    try:
+        import numpy  # noqa: F401
+        import scipy  # type: ignore[import-untyped]  # noqa: F401
+        import sklearn  # noqa: F401
+    except ImportError as exc:
+        raise TrainingDependenciesMissing(
+            f"scikit-learn is not installed ({exc}). {TRAIN_EXTRA_HINT}"
+        ) from exc
+
 
 def _round(x: float) -> float:
     return float(f"{x:.{FLOAT_DIGITS}g}")
@@ -111,6 +133,7 @@ def _round(x: float) -> float:
 
 def fit_pipeline(transcripts: Sequence[Transcript]) -> Any:
     """Fit the sklearn model; returns (vectorizer, scaler, classifier)."""
+    require_training_dependencies()
     import numpy as np
     import scipy.sparse as sp  # type: ignore[import-untyped]
     from sklearn.feature_extraction.text import TfidfVectorizer

@@ -17,11 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
 from annotations import services
+from annotations.filters import ArticleFilter
 from annotations.importing import ArticleInput, BadArticle, read_uploaded
 from annotations.models import Article, Claim, Source, User
 from annotations.roles import Action
 from annotations.web.access import get_article_for_user
-from annotations.web.filters import ArticleFilter, ClaimPageFilter
+from annotations.web.filters import ClaimPageFilter
 from annotations.web.forms import ArticleForm
 from annotations.web.workspace import panel_context, workspace_context
 

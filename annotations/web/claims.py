@@ -26,6 +26,7 @@ from annotations.web.forms import ClaimEditForm, SourceAttachForm, SpanForm
 from annotations.web.workspace import SHOW_SUGGESTIONS, panel_context, suggestions_shown, workspace_context
 
 PANEL = "annotations/claim_panel.html#panel"
+REFUSALS = (services.StaleEdit, ValidationError)  # what a service raises to refuse a change: see `_refused`
 WORKSPACE = "annotations/article_workspace_update.html"
 
 
@@ -112,11 +113,24 @@ def claim_update(request: HtmxRequest, pk: int) -> HttpResponse:
         changes["tags"] = list(data["tags"])
     try:
         claim = services.update_claim(claim=claim, by=user, expected_version=data["version"], **changes)
-    except services.StaleEdit as stale:
-        return _conflict(request, stale, attempted=changes)
-    except ValidationError as error:
-        return _panel(request, claim, status=422, error=" ".join(error.messages))
+    except REFUSALS as refusal:
+        return _refused(request, claim, refusal, attempted=changes)
     return _workspace(request, claim, claim.article_id, saved=True)
+
+
+def _refused(
+    request: HtmxRequest,
+    claim: Claim,
+    refusal: services.StaleEdit | ValidationError,
+    *,
+    attempted: dict[str, Any] | None = None,
+    error_key: str = "error",
+) -> HttpResponse:
+    """The panel for a change the service refused: 409 with what a colleague changed meanwhile (and what of
+    `attempted` is unsaved), or 422 with the message, shown in the panel's `error_key` slot."""
+    if isinstance(refusal, services.StaleEdit):
+        return _conflict(request, refusal, attempted=attempted or {})
+    return _panel(request, claim, status=422, **{error_key: " ".join(refusal.messages)})
 
 
 def _conflict(request: HtmxRequest, stale: services.StaleEdit, attempted: dict[str, Any]) -> HttpResponse:
@@ -148,8 +162,8 @@ def claim_toggle_tag(request: HtmxRequest, pk: int) -> HttpResponse:
         claim = services.update_claim(
             claim=claim, by=_user(request), expected_version=_version(request), tags=tags
         )
-    except services.StaleEdit as stale:
-        return _conflict(request, stale, attempted={"tags": tags})
+    except REFUSALS as refusal:
+        return _refused(request, claim, refusal, attempted={"tags": tags})
     return _workspace(request, claim, claim.article_id)
 
 
@@ -174,10 +188,8 @@ def claim_attach_source(request: HtmxRequest, pk: int) -> HttpResponse:
             by=user,
             expected_version=data["version"],
         )
-    except services.StaleEdit as stale:
-        return _conflict(request, stale, attempted={})
-    except ValidationError as error:
-        return _panel(request, claim, status=422, source_error=" ".join(error.messages))
+    except REFUSALS as refusal:
+        return _refused(request, claim, refusal, error_key="source_error")
     return _workspace(request, claim, claim.article_id)
 
 
@@ -192,8 +204,8 @@ def claim_detach_source(request: HtmxRequest, pk: int, source_pk: int) -> HttpRe
         claim = services.detach_source(
             claim=claim, source=link.source, by=_user(request), expected_version=_version(request)
         )
-    except services.StaleEdit as stale:
-        return _conflict(request, stale, attempted={})
+    except REFUSALS as refusal:
+        return _refused(request, claim, refusal)
     return _workspace(request, claim, claim.article_id)
 
 
@@ -204,8 +216,8 @@ def claim_delete(request: HtmxRequest, pk: int) -> HttpResponse:
     article_id = claim.article_id
     try:
         services.delete_claim(claim=claim, by=_user(request), expected_version=_version(request))
-    except services.StaleEdit as stale:
-        return _conflict(request, stale, attempted={})
+    except REFUSALS as refusal:
+        return _refused(request, claim, refusal)
     return _workspace(request, None, article_id)
 
 
@@ -227,10 +239,8 @@ def claim_reattach(request: HtmxRequest, pk: int) -> HttpResponse:
             end=span["end"],
             exact=span["exact"],
         )
-    except services.StaleEdit as stale:
-        return _conflict(request, stale, attempted={})
-    except ValidationError as error:
-        return _panel(request, claim, status=422, error=" ".join(error.messages))
+    except REFUSALS as refusal:
+        return _refused(request, claim, refusal)
     return _workspace(request, claim, claim.article_id)
 
 
@@ -241,8 +251,8 @@ def claim_dismiss(request: HtmxRequest, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, pk)
     try:
         claim = services.dismiss_attention(claim=claim, by=_user(request), expected_version=_version(request))
-    except services.StaleEdit as stale:
-        return _conflict(request, stale, attempted={})
+    except REFUSALS as refusal:
+        return _refused(request, claim, refusal)
     return _workspace(request, claim, claim.article_id)
 
 

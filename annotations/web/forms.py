@@ -7,26 +7,26 @@ from typing import Any
 from django import forms
 
 from annotations.importing import MAX_TEXT
-from annotations.models import Claim, ClaimSource, Source, Tag
+from annotations.models import Article, Claim, ClaimSource, Source, Tag
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 class ArticleForm(forms.Form):
     title = forms.CharField(
-        max_length=500,
+        max_length=Article.TITLE_MAX_LENGTH,
         required=False,
         help_text="Taken from the file name or the page's headline when left empty.",
     )
     url = forms.URLField(
-        max_length=2000,
+        max_length=Article.URL_MAX_LENGTH,
         required=False,
         assume_scheme="https",
         label="Canonical URL",
         help_text="The same URL again with new text adds a revision.",
     )
-    outlet = forms.CharField(max_length=200, required=False)
-    byline = forms.CharField(max_length=300, required=False)
+    outlet = forms.CharField(max_length=Article.OUTLET_MAX_LENGTH, required=False)
+    byline = forms.CharField(max_length=Article.BYLINE_MAX_LENGTH, required=False)
     published_at = forms.CharField(required=False, label="Published", help_text="ISO 8601, e.g. 2024-02-03")
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 12}), required=False, max_length=MAX_TEXT, label="Paste the text"
@@ -52,7 +52,9 @@ class ArticleForm(forms.Form):
 
 class ClaimEditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=10_000)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=Claim.NOTE_MAX_LENGTH
+    )
     status = forms.ChoiceField(choices=Claim.Status.choices)
     verdict = forms.ChoiceField(choices=Claim.Verdict.choices, required=False)
     tags = forms.ModelMultipleChoiceField(
@@ -63,11 +65,16 @@ class ClaimEditForm(forms.Form):
 class SourceAttachForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     source = forms.ModelChoiceField(queryset=Source.objects.all(), required=False, widget=forms.HiddenInput)
-    url = forms.URLField(max_length=2000, required=False, assume_scheme="https", label="Source URL")
-    title = forms.CharField(max_length=500, required=False)
+    url = forms.URLField(
+        max_length=Source.URL_MAX_LENGTH, required=False, assume_scheme="https", label="Source URL"
+    )
+    title = forms.CharField(max_length=Source.TITLE_MAX_LENGTH, required=False)
     relation = forms.ChoiceField(choices=ClaimSource.Relation.choices)
     quote = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5_000, label="Quoted passage"
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=ClaimSource.QUOTE_MAX_LENGTH,
+        label="Quoted passage",
     )
 
     def clean(self) -> dict[str, Any]:

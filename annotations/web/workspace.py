@@ -57,10 +57,7 @@ def workspace_context(request: HttpRequest, article: Article, **extra: Any) -> d
     show_suggestions = suggestions_shown(request)
     can_create = _may(request, Action.CREATE_CLAIM)
     suggestions = (
-        sorted(
-            Suggestion.objects.filter(revision=revision).open(),
-            key=lambda s: (s.kind != Suggestion.Kind.FIGURE, -s.score, s.start),
-        )
+        list(Suggestion.objects.filter(revision=revision).open().in_showing_order())
         if show_suggestions and revision is not None
         else []
     )

@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from annotations import services
 from annotations.models import ApiToken, Article, Claim, Source, Tag, User
+from tests.factories import ArticleFactory
 
 RESPONSES = Path(__file__).resolve().parents[1] / "responses"
 W3C_PROFILE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
@@ -62,6 +63,13 @@ def make_claim(
         )
     claim.refresh_from_db()
     return claim
+
+
+def many_claims(editor: User, count: int) -> list[Claim]:
+    """`count` claims, one per word of a new article, in id order."""
+    words = " ".join(f"w{i:04d}" for i in range(count))
+    article = ArticleFactory(text=words)
+    return [make_claim(article, editor, f"w{i:04d}") for i in range(count)]
 
 
 def etag_of(claim: Claim) -> str:

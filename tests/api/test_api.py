@@ -1,19 +1,17 @@
-"""The REST API: endpoints, JSON shapes (contracts), errors, optimistic locking, filters and paging."""
+"""The REST API: endpoints, JSON shapes (contracts), errors, optimistic locking and filters (paging:
+test_pagination.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from annotations import services
 from annotations.importing import ArticleInput
-from annotations.models import Claim, Source, history_of
-from tests.api.helpers import assert_matches_contract, client_for, etag_of, make_claim
+from annotations.models import Claim, history_of
+from tests.api.helpers import assert_matches_contract, client_for, etag_of, make_claim, many_claims
 from tests.conftest import DEMO_TEXT
 from tests.factories import ArticleFactory, SourceFactory
 
@@ -354,70 +352,7 @@ def test_it_explains_a_bad_filter_value(researcher):
     assert set(response.json()["error"]["fields"]) == {"status", "updated_since"}
 
 
-# --- Paging and sync -------------------------------------------------------------------------------------
-
-
-def _many_claims(editor, count: int) -> list[Claim]:
-    words = " ".join(f"w{i:04d}" for i in range(count))
-    article = ArticleFactory(text=words)
-    return [make_claim(article, editor, f"w{i:04d}") for i in range(count)]
-
-
-def _follow(client, url: str) -> list[dict[str, Any]]:
-    seen: list[dict[str, Any]] = []
-    while url:
-        page = client.get(url).json()
-        seen.extend(page["results"])
-        url = page["next"]
-    return seen
-
-
-def test_it_pages_through_every_claim_once_with_cursors(editor, researcher):
-    claims = _many_claims(editor, 25)
-    seen = _follow(client_for(researcher), "/api/v1/claims/?page_size=10")
-    assert [c["id"] for c in seen] == [c.pk for c in claims]
-
-
-def test_a_sync_sees_unchanged_claims_once_and_changed_claims_again(editor, researcher):
-    claims = _many_claims(editor, 12)
-    # Every claim with the same timestamp: ties must not make the cursor skip or repeat anything.
-    Claim.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
-    client = client_for(researcher)
-    since = (timezone.now() - timedelta(hours=1)).isoformat()
-    first = client.get("/api/v1/claims/", {"updated_since": since, "page_size": 5}).json()
-    changed = claims[0]
-    services.update_claim(claim=changed, by=editor, expected_version=changed.version, note="changed")
-    rest = _follow(client, first["next"])
-    ids = [c["id"] for c in first["results"] + rest]
-    assert sorted(set(ids)) == sorted(c.pk for c in claims)
-    assert ids.count(changed.pk) == 2  # once as it was, once changed
-    assert all(ids.count(c.pk) == 1 for c in claims[1:])
-
-
-def test_it_accepts_page_sizes_up_to_1000_only(researcher):
-    client = client_for(researcher)
-    assert client.get("/api/v1/claims/?page_size=1000").status_code == 200
-    assert client.get("/api/v1/claims/?page_size=1001").status_code == 400
-    assert client.get("/api/v1/claims/?cursor=garbage").status_code == 400
-
-
-def test_listing_claims_takes_the_same_queries_for_10_or_100(editor, researcher):
-    _many_claims(editor, 100)
-    source = Source.objects.create(url="https://s.example/", title="S")
-    for claim in Claim.objects.all()[:50]:
-        services.attach_source(
-            claim=claim, source=source, relation="context", by=editor, expected_version=claim.version
-        )
-    client = client_for(researcher)
-    for _ in range(2):  # warm up: the token looked up and remembered, rate-limit hits reserved ahead
-        client.get("/api/v1/claims/?page_size=1")
-    counts = []
-    for size in (10, 100):
-        with CaptureQueriesContext(connection) as queries:
-            assert len(client.get(f"/api/v1/claims/?page_size={size}").json()["results"]) == size
-        counts.append(len(queries))
-    assert counts[0] == counts[1]
-    assert counts[1] <= 6  # claims, tag links, tags, sources: one pipeline (+ slack for a reservation)
+# --- Pushing articles ------------------------------------------------------------------------------------
 
 
 def test_an_article_pushed_by_a_cms_gets_the_same_revision_rules_as_an_import(editor):
@@ -448,7 +383,7 @@ def test_the_example_sync_script_pulls_every_claim_version_exactly_once(
 
     editor = UserFactory(username="sync-editor")
     _, token = ApiToken.issue(UserFactory(username="sync-researcher", role="researcher"), name="sync")
-    claims = _many_claims(editor, 7)
+    claims = many_claims(editor, 7)
     out, state = tmp_path / "claims.jsonl", tmp_path / "state.json"
 
     def run() -> list[tuple[int, int]]:

@@ -165,3 +165,55 @@ def test_a_session_write_needs_a_csrf_token(article, editor):
     response = client.post("/api/v1/claims/", {"article": article.pk, "exact": "160,000"}, format="json")
     assert response.status_code == 403
     assert "CSRF" in response.json()["error"]["message"]
+
+
+# --- Who may see what: one rule (models.visibility), in the querysets and in the raw-SQL paths ---------
+
+
+def test_the_raw_sql_paths_and_the_querysets_apply_the_same_visibility(article, editor):
+    from django.contrib.auth.models import AnonymousUser
+
+    from annotations import db
+    from annotations.models import Claim, visibility_sql
+
+    make_claim(article, editor)
+    inactive = UserFactory(username="gone", role=Role.EDITOR, is_active=False)
+    unknown = UserFactory(username="intern", role="intern")
+    for user in (editor, inactive, unknown, AnonymousUser()):
+        condition, params = visibility_sql(user)
+        assert len(db.claims(condition, params)) == Claim.objects.visible_to(user).count()
+    assert Claim.objects.visible_to(editor).count() == 1
+    assert visibility_sql(inactive) == ("FALSE", []) and visibility_sql(editor) == ("TRUE", [])
+
+
+def test_a_change_of_the_rule_reaches_every_path_of_the_api(editor, monkeypatch):
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from annotations import models
+    from annotations.models import Article, Claim
+
+    old, new = ArticleFactory(text=DEMO_TEXT), ArticleFactory(text=DEMO_TEXT)
+    hidden, shown = make_claim(old, editor), make_claim(new, editor)
+    cutoff = timezone.now() - timedelta(days=1)
+    Article.objects.filter(pk=old.pk).update(created_at=cutoff - timedelta(days=1))
+    Claim.objects.filter(pk=hidden.pk).update(created_at=cutoff - timedelta(days=1))
+    # A rule with a condition (not just all or nothing): only what was made since the cutoff.
+    monkeypatch.setattr(models, "visibility", lambda user: Q(created_at__gte=cutoff))
+    client = client_for(editor)
+
+    def ids(url: str) -> list[int]:
+        return [claim["id"] for claim in client.get(url).json()["results"]]
+
+    assert ids("/api/v1/claims/") == [shown.pk]  # the plain SQL list
+    assert ids(f"/api/v1/claims/?article={old.pk}") == []
+    assert ids("/api/v1/claims/?status=draft") == [shown.pk]  # the FilterSet's queryset
+    assert client.get(f"/api/v1/claims/{hidden.pk}/").status_code == 404
+    assert client.get(f"/api/v1/claims/{shown.pk}/").status_code == 200
+    assert client.get(f"/api/v1/articles/{old.pk}/").status_code == 404
+    body = {"start": 0, "end": 3}
+    refused = client.post("/api/v1/claims/", {"article": old.pk, **body}, format="json")
+    assert refused.status_code == 400 and "no such article" in str(refused.json())
+    assert client.post("/api/v1/claims/", {"article": new.pk, **body}, format="json").status_code == 201

@@ -16,10 +16,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotations.suggestions.training import (
     DEFAULT_DATA_DIR,
+    TrainingDependenciesMissing,
     TranscriptFormatError,
     format_report,
     leave_one_transcript_out,
     read_corpus,
+    require_training_dependencies,
 )
 
 
@@ -30,6 +32,10 @@ class Command(BaseCommand):
         parser.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="directory of *.tsv files")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            require_training_dependencies()  # before minutes of reading and fitting
+        except TrainingDependenciesMissing as exc:
+            raise CommandError(str(exc)) from exc
         try:
             corpus = read_corpus(options["data"])
         except (FileNotFoundError, TranscriptFormatError) as exc:

@@ -15,7 +15,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.suggestions.ranker import DEFAULT_MODEL_PATH
-from annotations.suggestions.training import DEFAULT_DATA_DIR, TranscriptFormatError, build_model_text
+from annotations.suggestions.training import (
+    DEFAULT_DATA_DIR,
+    TrainingDependenciesMissing,
+    TranscriptFormatError,
+    build_model_text,
+    require_training_dependencies,
+)
 
 
 class Command(BaseCommand):
@@ -29,6 +35,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            require_training_dependencies()  # before minutes of reading and fitting
+        except TrainingDependenciesMissing as exc:
+            raise CommandError(str(exc)) from exc
         output: Path = options["output"]
         try:
             data = build_model_text(options["data"]).encode("utf-8")
