@@ -102,21 +102,7 @@ class ClaimAdmin(admin.ModelAdmin[Claim]):
     list_filter = ("status", "verdict", "anchor_state", "tags", "created_at")
     search_fields = ("exact", "note", "article__title")
     list_select_related = ("article", "updated_by")
-    readonly_fields = (
-        "article",
-        "revision",
-        "start",
-        "end",
-        "exact",
-        "prefix",
-        "suffix",
-        "anchor_state",
-        "version",
-        "created_by",
-        "created_at",
-        "updated_by",
-        "updated_at",
-    )
+    readonly_fields = ("article", *Claim.ANCHOR_FIELDS, *Claim.CHANGE_FIELDS, "created_by", "created_at")
     inlines = [ClaimTagInline, ClaimSourceInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

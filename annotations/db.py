@@ -44,7 +44,7 @@ from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
-from annotations.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source, Tag, User
+from annotations.models import Article, Claim, ClaimSource, ClaimTag, RateWindow, Revision, Source, Tag, User
 
 
 class Row(NamedTuple):
@@ -92,15 +92,20 @@ def _column(name: str) -> str:
     relation, _, attribute = name.rpartition("__")
     if not relation:
         return f'c."{Claim._meta.get_field(name).column}"'  # type: ignore[union-attr]
-    related = Claim._meta.get_field(relation).related_model
-    assert isinstance(related, type) and issubclass(related, Model)
+    related = _related_model(relation)
     return f'{_JOINED[relation]}."{related._meta.get_field(attribute).column}"'  # type: ignore[union-attr]
+
+
+def _related_model(relation: str) -> type[Model]:
+    related = Claim._meta.get_field(relation).related_model
+    if not (isinstance(related, type) and issubclass(related, Model)):
+        raise TypeError(f"Claim.{relation} is not a relation to a model")
+    return related
 
 
 def _join(relation: str) -> str:
     field = Claim._meta.get_field(relation)
-    related = field.related_model
-    assert isinstance(related, type) and issubclass(related, Model)
+    related = _related_model(relation)
     alias = _JOINED[relation]
     kind = "LEFT JOIN" if field.null else "JOIN"
     return f' {kind} {related._meta.db_table} {alias} ON {alias}.id = c."{field.column}"'  # type: ignore[union-attr]
@@ -451,7 +456,30 @@ def insert_claim(claim: Claim, tag_ids: list[int], by: User | None) -> None:
         # (The ids as an array literal: psycopg would adapt a list element by element, in Python.)
         cursor.execute(_INSERT_CLAIM, [*values, by.pk if by else None, claim.created_at, id_array(tag_ids)])
         row = cursor.fetchone()
-    assert row is not None
+    if row is None:  # an INSERT ... RETURNING always returns its row
+        raise RuntimeError("the claim's INSERT returned no id")
     claim.pk = row[0]
     claim._state.adding = False
     claim._state.db = wrapper.alias
+
+
+# --- Rate limits ----------------------------------------------------------------------------------------
+
+_ADD_RATE_HITS = f"""
+INSERT INTO {RateWindow._meta.db_table} AS w (key, window_start, hits)
+SELECT key, window_start, hits
+FROM unnest(%s::text[], %s::timestamptz[], %s::int[]) AS t(key, window_start, hits)
+ON CONFLICT (key) DO UPDATE SET
+    hits = CASE WHEN w.window_start = EXCLUDED.window_start THEN w.hits + EXCLUDED.hits
+                ELSE EXCLUDED.hits END,
+    window_start = EXCLUDED.window_start
+RETURNING key, hits
+"""
+
+
+def add_rate_hits(keys: list[str], window_starts: list[datetime], hits: list[int]) -> dict[str, int]:
+    """Add `hits` to each key's count in the window starting at `window_starts` (a newer window starts the
+    count again): the new counts, by key. One statement for every key (`api/throttling.py`)."""
+    with _connection(True).cursor() as cursor:
+        cursor.execute(_ADD_RATE_HITS, [keys, window_starts, hits])
+        return dict(cursor.fetchall())

@@ -295,6 +295,8 @@ class Claim(models.Model):
     # The column is unbounded text: services.py enforces this for every door (form, API, import).
     NOTE_MAX_LENGTH = 10_000
     CHANGE_FIELDS = ("version", "updated_by", "updated_at")  # what `mark_changed` sets
+    # Where a claim stands in its article: what carrying it to a revision or re-attaching it changes.
+    ANCHOR_FIELDS = ("revision", "start", "end", "exact", "prefix", "suffix", "anchor_state")
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
     # RESTRICT, not PROTECT: a revision may go only together with its article and that article's claims.

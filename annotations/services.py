@@ -159,16 +159,7 @@ def _carry_claims(article: Article, target: Revision, by: User | None) -> list[A
                 records.append(_apply_anchor(claim, anchor, target, now, by))
         Claim.objects.bulk_update(
             claims,
-            [
-                "revision",
-                "start",
-                "end",
-                "exact",
-                "prefix",
-                "suffix",
-                "anchor_state",
-                *Claim.CHANGE_FIELDS,
-            ],
+            [*Claim.ANCHOR_FIELDS, *Claim.CHANGE_FIELDS],
             batch_size=500,
         )
     return AnchorRecord.objects.bulk_create(records)
@@ -361,7 +352,8 @@ def reattach_claim(
     _require(by, Action.EDIT_CLAIM)
     locked = _lock(claim, expected_version)
     revision = locked.article.current_revision
-    assert revision is not None  # a claim exists, so the article has text
+    if revision is None:  # a claim exists, so the article has text
+        raise ValueError(f"article {locked.article_id} has no current revision")
     start, end = resolve_span(revision.text, start=start, end=end, exact=exact)
     locked.revision, locked.start, locked.end = revision, start, end
     locked.exact = revision.text[start:end]
@@ -371,16 +363,7 @@ def reattach_claim(
     with _history(by, reason="re-attached by an editor"):
         locked.touch(
             by,
-            fields=[
-                "revision",
-                "start",
-                "end",
-                "exact",
-                "prefix",
-                "suffix",
-                "anchor_state",
-                "attention_dismissed_at",
-            ],
+            fields=[*Claim.ANCHOR_FIELDS, "attention_dismissed_at"],
         )
     return locked
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from annotations.anchoring import Anchor, carry_many  # noqa: E402
+from annotations.anchoring import Anchor, carry_many
 
 SEED = 20240601
 ARTICLE_CHARS = 20_000

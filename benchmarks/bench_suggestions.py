@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from annotations.suggestions import load_ranker, score_article, spot_figures  # noqa: E402
+from annotations.suggestions import load_ranker, score_article, spot_figures
 
 ARTICLE_CHARS = 20_000
 RUNS = 10

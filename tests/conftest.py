@@ -57,27 +57,27 @@ def _vocabulary(request):
 
 @pytest.fixture
 def editor(db) -> User:
-    return UserFactory(username="editor", role=Role.EDITOR)
+    return UserFactory.create(username="editor", role=Role.EDITOR)
 
 
 @pytest.fixture
 def colleague(db) -> User:
-    return UserFactory(username="colleague", role=Role.EDITOR)
+    return UserFactory.create(username="colleague", role=Role.EDITOR)
 
 
 @pytest.fixture
 def reviewer(db) -> User:
-    return UserFactory(username="reviewer", role=Role.REVIEWER)
+    return UserFactory.create(username="reviewer", role=Role.REVIEWER)
 
 
 @pytest.fixture
 def researcher(db) -> User:
-    return UserFactory(username="researcher", role=Role.RESEARCHER)
+    return UserFactory.create(username="researcher", role=Role.RESEARCHER)
 
 
 @pytest.fixture
 def admin_user(db) -> User:
-    return UserFactory(username="admin", role=Role.ADMIN, is_superuser=True, is_staff=True)
+    return UserFactory.create(username="admin", role=Role.ADMIN, is_superuser=True, is_staff=True)
 
 
 DEMO_TEXT = (
@@ -89,4 +89,4 @@ DEMO_TEXT = (
 
 @pytest.fixture
 def article(db):
-    return ArticleFactory(text=DEMO_TEXT)
+    return ArticleFactory.create(text=DEMO_TEXT)

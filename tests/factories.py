@@ -17,7 +17,7 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
         model = User
         django_get_or_create = ("username",)
 
-    username = factory.Sequence(lambda n: f"user{n}")
+    username = factory.declarations.Sequence(lambda n: f"user{n}")
     role = Role.EDITOR
     password = factory.django.Password("secret-password")
 
@@ -28,9 +28,9 @@ class ArticleFactory(factory.base.Factory[Article]):
     class Meta:
         model = Article
 
-    title = factory.Sequence(lambda n: f"Article {n}")
+    title = factory.declarations.Sequence(lambda n: f"Article {n}")
     text = "Some article text with 42 numbers in it."
-    url = factory.Sequence(lambda n: f"https://news.example/{n}")
+    url = factory.declarations.Sequence(lambda n: f"https://news.example/{n}")
 
     @classmethod
     def _create(cls, model_class: type[Article], *args: Any, **kwargs: Any) -> Article:
@@ -44,5 +44,5 @@ class SourceFactory(factory.django.DjangoModelFactory[Source]):
     class Meta:
         model = Source
 
-    url = factory.Sequence(lambda n: f"https://source.example/{n}")
-    title = factory.Sequence(lambda n: f"Source {n}")
+    url = factory.declarations.Sequence(lambda n: f"https://source.example/{n}")
+    title = factory.declarations.Sequence(lambda n: f"Source {n}")

@@ -13,7 +13,7 @@ from annotations import db, services
 pytestmark = pytest.mark.django_db
 
 # PostgreSQL text cannot hold NUL; everything else, quotes, backslashes, braces, commas and "NULL" too.
-_texts = st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=8)
+_texts = st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), max_size=8)
 
 
 @settings(max_examples=150, deadline=None)
@@ -78,7 +78,8 @@ def test_reads_go_through_the_read_alias_and_the_insert_through_the_write_alias(
 def _prepared(sql: str) -> int:
     # (PostgreSQL shows the statement as psycopg sent it: `$1` for `%s`.)
     found = "SELECT count(*) FROM pg_prepared_statements WHERE statement = %s"
-    return db.fetch(found, [sql.replace("%s", "$1")])[0][0]
+    count: int = db.fetch(found, [sql.replace("%s", "$1")])[0][0]
+    return count
 
 
 def test_statements_are_prepared_unless_the_settings_say_not_to(settings):

@@ -84,7 +84,8 @@ def _read_settings(env: dict[str, str]) -> dict[str, Any]:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    values: dict[str, Any] = json.loads(result.stdout)
+    return values
 
 
 def test_production_without_a_secret_key_refuses_to_start():

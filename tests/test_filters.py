@@ -17,10 +17,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def articles(editor) -> tuple[Article, Article]:
-    budget = ArticleFactory(
+    budget = ArticleFactory.create(
         title="Council passes the budget", outlet="City Desk", text="The council voted on housing money."
     )
-    shelters = ArticleFactory(
+    shelters = ArticleFactory.create(
         title="Shelters fill up", outlet="Metro", text="Asylum seekers arrived; the shelters are full."
     )
     services.create_claim(article=shelters, by=editor, exact="shelters are full")

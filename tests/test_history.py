@@ -61,7 +61,7 @@ def test_entries_name_who_changed_what_newest_first_without_the_bookkeeping(arti
     claim = services.update_claim(claim=claim, by=editor, expected_version=1, note="First note")
     services.attach_source(
         claim=claim,
-        source=SourceFactory(title="Census table"),
+        source=SourceFactory.create(title="Census table"),
         relation="refutes",
         by=editor,
         expected_version=claim.version,

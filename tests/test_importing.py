@@ -47,6 +47,7 @@ def test_it_imports_a_text_file_with_a_title_from_its_name(tmp_path):
     assert code == 0 and "1 created" in out and err == ""
     article = Article.objects.get()
     assert article.title == "Council votes on rent"
+    assert article.current_revision is not None
     assert article.current_revision.text == "Line one.\nLine two with café."
 
 
@@ -63,6 +64,7 @@ def test_html_is_reduced_to_text_and_nothing_hostile_survives(tmp_path):
         "https://citydesk.example/budget",
     )
     revision = article.current_revision
+    assert revision is not None
     assert revision.text == (
         "Budget cuts & the city\n\nThe city cut $12 billion from its budget.\n\nSecond paragraph."
     )
@@ -125,8 +127,11 @@ def test_jsonl_imports_every_good_line_and_reports_every_bad_one(tmp_path):
     assert "unknown field(s): colour" in lines[6]
     assert sorted(Article.objects.values_list("title", flat=True)) == ["Good one", "Good two"]
     good = Article.objects.get(title="Good one")
+    assert good.published_at is not None
     assert good.published_at.isoformat() == "2024-02-03T09:00:00+00:00"
-    assert Article.objects.get(title="Good two").current_revision.text == "Second text."
+    good_two = Article.objects.get(title="Good two").current_revision
+    assert good_two is not None
+    assert good_two.text == "Second text."
 
 
 @pytest.mark.parametrize(
@@ -193,6 +198,6 @@ def test_no_break_spaces_become_spaces_so_quotes_typed_by_readers_match(tmp_path
     path = tmp_path / "nbsp.txt"
     path.write_text("around 160,000 asylum seekers\u00a0since\u00a0April 2022, and 10\u202f000 more.")
     _run(path)
-    assert Article.objects.get().current_revision.text == (
-        "around 160,000 asylum seekers since April 2022, and 10 000 more."
-    )
+    revision = Article.objects.get().current_revision
+    assert revision is not None
+    assert revision.text == ("around 160,000 asylum seekers since April 2022, and 10 000 more.")

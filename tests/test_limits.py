@@ -4,6 +4,7 @@ the services the import command and both of them go through."""
 from __future__ import annotations
 
 import pytest
+from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -26,12 +27,15 @@ def claim(article, editor) -> Claim:
 
 
 def test_the_forms_use_the_models_limits():
-    assert ClaimEditForm.base_fields["note"].max_length == Claim.NOTE_MAX_LENGTH
+    note = ClaimEditForm.base_fields["note"]
     quote = SourceAttachForm.base_fields["quote"]
-    assert quote.max_length == ClaimSource.QUOTE_MAX_LENGTH
     title = SourceAttachForm.base_fields["title"]
-    assert title.max_length == Source._meta.get_field("title").max_length
     article_title = ArticleForm.base_fields["title"]
+    assert isinstance(note, forms.CharField) and isinstance(quote, forms.CharField)
+    assert isinstance(title, forms.CharField) and isinstance(article_title, forms.CharField)
+    assert note.max_length == Claim.NOTE_MAX_LENGTH
+    assert quote.max_length == ClaimSource.QUOTE_MAX_LENGTH
+    assert title.max_length == Source._meta.get_field("title").max_length
     assert article_title.max_length == Article._meta.get_field("title").max_length
     assert Tag._meta.get_field("name").max_length == Tag._meta.get_field("slug").max_length
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TypedDict, cast
+
 import pytest
 from django.db import DatabaseError, IntegrityError, transaction
+from django_stubs_ext import WithAnnotations
 
 from annotations.models import Article, Claim, ClaimSource, ClaimTag, Revision, Source, Suggestion, Tag
 from tests.factories import ArticleFactory, SourceFactory
@@ -45,7 +48,7 @@ def test_a_revision_cannot_be_changed_once_written(article):
 
 
 def test_two_articles_cannot_share_a_url(db):
-    ArticleFactory(url="https://news.example/same")
+    ArticleFactory.create(url="https://news.example/same")
     with pytest.raises(IntegrityError, match="article_url_unique"), transaction.atomic():
         Article.objects.create(title="Copy", url="https://news.example/same")
 
@@ -57,7 +60,7 @@ def test_articles_without_a_url_may_coexist(db):
 
 
 def test_a_source_url_is_unique(db):
-    SourceFactory(url="https://stats.example/table")
+    SourceFactory.create(url="https://stats.example/table")
     with pytest.raises(IntegrityError, match="source_url_unique"), transaction.atomic():
         Source.objects.create(url="https://stats.example/table", title="Again")
 
@@ -65,7 +68,7 @@ def test_a_source_url_is_unique(db):
 def test_a_claim_links_a_source_and_a_tag_only_once(article):
     claim = _claim(article)
     claim.save()
-    source = SourceFactory()
+    source = SourceFactory.create()
     tag = Tag.objects.get(slug="statistic")
     ClaimSource.objects.create(claim=claim, source=source, relation="supports")
     ClaimTag.objects.create(claim=claim, tag=tag)
@@ -84,12 +87,17 @@ def test_the_vocabulary_has_claim_types_and_topics(db):
 def test_a_source_in_use_cannot_be_deleted(article):
     claim = _claim(article)
     claim.save()
-    source = SourceFactory()
+    source = SourceFactory.create()
     ClaimSource.objects.create(claim=claim, source=source, relation="context")
     from django.db.models import ProtectedError
 
     with pytest.raises(ProtectedError):
         source.delete()
+
+
+class _Counts(TypedDict):
+    claim_count: int
+    attention_count: int
 
 
 def test_claims_are_filtered_by_chainable_querysets(article):
@@ -107,7 +115,10 @@ def test_claims_are_filtered_by_chainable_querysets(article):
     assert list(Claim.objects.for_article(article).with_status("reviewed")) == [first]
     assert list(Claim.objects.with_verdict("false").tagged("statistic")) == [first]
     assert list(Claim.objects.needing_attention()) == [second]
-    counted = Article.objects.with_claim_counts().get(pk=article.pk)
+    # with_claim_counts() is typed as a plain ArticleQuerySet; the annotations it adds are these.
+    counted = cast(
+        "WithAnnotations[Article, _Counts]", Article.objects.with_claim_counts().get(pk=article.pk)
+    )
     assert (counted.claim_count, counted.attention_count) == (2, 1)
 
 

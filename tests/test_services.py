@@ -92,8 +92,9 @@ def test_claim_offsets_count_code_points_not_utf16_units(db, editor):
     from tests.factories import ArticleFactory
 
     text = "Emoji 😀🇫🇷 first, then e\u0301 and שלום: around 160,000 asylum seekers arrived."
-    article = ArticleFactory(text=text)
+    article = ArticleFactory.create(text=text)
     claim = services.create_claim(article=article, by=editor, exact="160,000 asylum seekers")
+    assert article.current_revision is not None
     assert article.current_revision.text == unicodedata.normalize("NFC", text)
     assert claim.start == 41  # e + combining acute is one code point once normalised
     assert article.current_revision.text[claim.start : claim.end] == "160,000 asylum seekers"
@@ -179,7 +180,7 @@ def test_an_unknown_relation_is_a_validation_error(article, editor):
     claim = services.create_claim(article=article, by=editor, exact=QUOTE)
     with pytest.raises(ValidationError, match="supports, refutes, context"):
         services.attach_source(
-            claim=claim, source=SourceFactory(), relation="likes", by=editor, expected_version=1
+            claim=claim, source=SourceFactory.create(), relation="likes", by=editor, expected_version=1
         )
 
 
@@ -208,6 +209,7 @@ def test_a_new_revision_carries_every_claim_and_records_how(article, editor):
     claim.refresh_from_db()
     law.refresh_from_db()
     revision = claim.article.current_revision
+    assert revision is not None
     assert revision.number == 2
     for carried, quote in ((claim, QUOTE), (law, "legislation in 2018")):
         assert carried.revision == revision
@@ -240,6 +242,7 @@ def test_an_editor_reattaches_an_orphaned_claim(article, editor):
     claim = services.create_claim(article=article, by=editor, exact=QUOTE)
     _revise(article, "Now: the city took in some 170,000 asylum seekers.")
     claim.refresh_from_db()
+    assert claim.article.current_revision is not None
     text = claim.article.current_revision.text
     start = text.index("some 170,000")
     claim = services.reattach_claim(
@@ -263,6 +266,7 @@ def test_every_kind_of_change_bumps_the_version_once_and_records_who(article, ed
     seen.append((claim.version, claim.updated_by))
     claim = services.dismiss_attention(claim=claim, by=editor, expected_version=3)
     seen.append((claim.version, claim.updated_by))
+    assert claim.article.current_revision is not None
     text = claim.article.current_revision.text
     start = text.index("170,000")
     claim = services.reattach_claim(

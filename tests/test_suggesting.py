@@ -28,7 +28,7 @@ FIGURE = "around 160,000 asylum seekers since April 2022"
 
 @pytest.fixture
 def demo(db):
-    return ArticleFactory(title="Demo", text=DEMO.read_text(), url="https://n.example/demo")
+    return ArticleFactory.create(title="Demo", text=DEMO.read_text(), url="https://n.example/demo")
 
 
 def test_importing_an_article_stores_its_suggestions(demo):
@@ -64,6 +64,7 @@ def test_a_researcher_cannot_accept_or_dismiss(demo, researcher):
 
 def test_a_dismissal_holds_for_everyone_and_for_later_revisions(demo, editor):
     sentence = Suggestion.objects.filter(article=demo, kind="sentence").order_by("-score").first()
+    assert sentence is not None
     services.dismiss_suggestion(suggestion=sentence, by=editor)
     services.import_article(
         article_input=ArticleInput.build(title="Demo", url=demo.url, text="Update.\n\n" + DEMO.read_text())
@@ -97,6 +98,7 @@ def test_the_article_opens_with_suggestions_and_the_toggle_hides_them(client, de
     html = client.get(page).content.decode()
     assert f'id="suggestion-item-{figure.pk}"' not in html  # accepted: no longer suggested
     sentence = Suggestion.objects.filter(article=demo, kind="sentence").first()
+    assert sentence is not None
     client.post(reverse("suggestion_dismiss", args=[sentence.pk]), HTTP_HX_REQUEST="true")
     assert f'id="suggestion-item-{sentence.pk}"' not in client.get(page).content.decode()
 
@@ -128,7 +130,7 @@ def test_suggestions_on_the_page_are_escaped_and_their_forms_carry_the_csrf_toke
     assert "<script>" not in html and "&lt;script&gt;x(&quot;&amp;&quot;)&lt;/script&gt;" in html
     assert 'value="tok&quot;en"' in html and 'action="/suggestions/7/accept/"' in html
     # On the page: every suggestion's two forms carry the request's CSRF token.
-    article = ArticleFactory(title="Figures", text="Officials said 4,000 people arrived in 2023.")
+    article = ArticleFactory.create(title="Figures", text="Officials said 4,000 people arrived in 2023.")
     client.force_login(editor)
     page = client.get(reverse("article_detail", args=[article.pk]))
     figure = Suggestion.objects.filter(article=article, kind="figure").first()

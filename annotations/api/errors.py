@@ -63,7 +63,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         response = Response(status=status.HTTP_500_INTERNAL_SERVER_ERROR)
         response.data = error_body(500, "server_error", "the server failed; the error has been logged")
         return response
-    assert isinstance(exc, exceptions.APIException)
+    if not isinstance(exc, exceptions.APIException):  # DRF answers only its own exceptions
+        raise TypeError(f"DRF answered a {type(exc).__name__}, not an APIException") from exc
     fields = _fields(exc.detail) if isinstance(exc, exceptions.ValidationError) else None
     code = exc.get_codes()
     code_text = code if isinstance(code, str) else ("invalid" if fields else exc.default_code)

@@ -12,8 +12,8 @@ so it shrinks to single hits as a client nears its limit. Requests past the limi
 the hits were reserved, since every hit handed out was counted first; what a process reserved and did
 not use when the window ends can only make a limit bite a little early, never late.
 
-The counts are `RateWindow` rows; the upsert is raw SQL because its `CASE` (a new window starts the
-count again) is one statement, where the ORM would need a read and a write.
+The counts are `RateWindow` rows, written by `db.add_rate_hits`: raw SQL, because its `CASE` (a new
+window starts the count again) is one statement, where the ORM would need a read and a write.
 
 Independent of authentication: it limits whoever `request.user` and `request.auth` are.
 """
@@ -27,27 +27,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from annotations.models import ApiToken, RateWindow
+from annotations import db
+from annotations.models import ApiToken
 
-TABLE = RateWindow._meta.db_table
 LEASE_FRACTION = 16  # a reservation is at most this fraction of what is left of a limit
 LEASE_MAX = 100
 
-_UPSERT = f"""
-INSERT INTO {TABLE} AS w (key, window_start, hits)
-SELECT key, window_start, hits
-FROM unnest(%s::text[], %s::timestamptz[], %s::int[]) AS t(key, window_start, hits)
-ON CONFLICT (key) DO UPDATE SET
-    hits = CASE WHEN w.window_start = EXCLUDED.window_start THEN w.hits + EXCLUDED.hits
-                ELSE EXCLUDED.hits END,
-    window_start = EXCLUDED.window_start
-RETURNING key, hits
-"""
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -114,16 +103,8 @@ leases = Leases()
 
 def reserve(sizes: dict[str, tuple[float, int]]) -> dict[str, int]:
     """Add `size` hits to each key's count in the window starting at `start`; the new counts."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _UPSERT,
-            [
-                list(sizes),
-                [datetime.fromtimestamp(start, UTC) for start, _ in sizes.values()],
-                [size for _, size in sizes.values()],
-            ],
-        )
-        return dict(cursor.fetchall())
+    starts = [datetime.fromtimestamp(start, UTC) for start, _ in sizes.values()]
+    return db.add_rate_hits(list(sizes), starts, [size for _, size in sizes.values()])
 
 
 class ApiRateThrottle(BaseThrottle):

@@ -68,8 +68,10 @@ class ApiViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
 
     @property
     def user(self) -> User:
-        assert isinstance(self.request.user, User)  # RolePermission let only real users in
-        return self.request.user
+        user = self.request.user
+        if not isinstance(user, User):  # RolePermission lets only real users in
+            raise TypeError("ApiViewSet.user used on a request RolePermission did not check")
+        return user
 
     @property
     def links(self) -> Links:
@@ -77,6 +79,12 @@ class ApiViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "links": self.links}
+
+    def get_object(self) -> Any:
+        try:
+            return super().get_object()
+        except (ValueError, TypeError):
+            raise Http404 from None  # an id PostgreSQL cannot hold is no such object
 
 
 CLAIM_RENDERERS = [OrjsonRenderer, W3CAnnotationRenderer, ClaimReviewRenderer]
@@ -176,7 +184,8 @@ class ClaimViewSet(
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         paginator = self.paginator
-        assert isinstance(paginator, KeysetPagination)
+        if not isinstance(paginator, KeysetPagination):
+            raise TypeError(f"{type(self).__name__}.list needs KeysetPagination, not {paginator!r}")
         rows = self._plain_page(request, paginator)
         if rows is None:
             claims = self.filter_queryset(self.get_queryset())
@@ -361,12 +370,6 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def get_serializer_class(self) -> Any:
         return ArticleSerializer if self.action == "list" else ArticleDetailSerializer
 
-    def get_object(self) -> Article:
-        try:
-            return super().get_object()  # type: ignore[no-any-return]
-        except (ValueError, TypeError):
-            raise Http404 from None
-
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         article_input = ArticleInput.from_mapping(request.data)  # type: ignore[arg-type]  # it checks
         result = services.import_article(article_input=article_input, by=self.user)
@@ -433,12 +436,6 @@ class SourceViewSet(
 
     def get_queryset(self) -> QuerySet[Source]:
         return Source.objects.filter(visibility(self.request.user))
-
-    def get_object(self) -> Source:
-        try:
-            return super().get_object()  # type: ignore[no-any-return]
-        except (ValueError, TypeError):
-            raise Http404 from None
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = SourceCreateSerializer(data=request.data)

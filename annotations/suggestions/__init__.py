@@ -3,9 +3,15 @@
 Pure Python (no Django); the model is a JSON file next to this package.
 """
 
-from .ranker import DEFAULT_MODEL_PATH, Ranker, ScoredSentence, load_ranker, score_article
-from .sentences import Span, split_sentences
-from .spotter import Figure, FigureKind, spot_figures
+from annotations.suggestions.ranker import (
+    DEFAULT_MODEL_PATH,
+    Ranker,
+    ScoredSentence,
+    load_ranker,
+    score_article,
+)
+from annotations.suggestions.sentences import Span, split_sentences
+from annotations.suggestions.spotter import Figure, FigureKind, spot_figures
 
 __all__ = [
     "DEFAULT_MODEL_PATH",

@@ -16,8 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .features import FEATURE_NAMES, document_features, word_ngrams
-from .sentences import split_sentences
+from annotations.suggestions.features import FEATURE_NAMES, document_features, word_ngrams
+from annotations.suggestions.sentences import split_sentences
 
 MODEL_FORMAT = "newsroom-checkworthiness-linear/1"
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "model" / "checkworthiness.json"

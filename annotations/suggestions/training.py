@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .features import FEATURE_NAMES, document_features
-from .ranker import MODEL_FORMAT, Ranker
+from annotations.suggestions.features import FEATURE_NAMES, document_features
+from annotations.suggestions.ranker import MODEL_FORMAT, Ranker
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "checkworthiness"
 

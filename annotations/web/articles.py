@@ -71,7 +71,8 @@ def article_list(request: HtmxRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def article_new(request: HttpRequest) -> HttpResponse:
-    assert isinstance(request.user, User)
+    if not isinstance(request.user, User):  # login_required ran first
+        raise TypeError("article_new reached without a logged-in user")
     if not request.user.may(Action.IMPORT_ARTICLE):
         raise PermissionDenied("Your role may not add articles.")
     form = ArticleForm(request.POST or None, request.FILES or None)

@@ -31,7 +31,8 @@ WORKSPACE = "annotations/article_workspace_update.html"
 
 
 def _user(request: HtmxRequest) -> User:
-    assert isinstance(request.user, User)  # login_required ran first
+    if not isinstance(request.user, User):  # login_required ran first
+        raise TypeError("a claim view reached without a logged-in user")
     return request.user
 
 

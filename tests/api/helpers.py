@@ -43,6 +43,7 @@ def make_claim(
     source: Source | None = None,
     relation: str = "supports",
 ) -> Claim:
+    assert article.current_revision is not None
     text = article.current_revision.text
     start = text.index(quote)
     claim = services.create_claim(
@@ -68,7 +69,7 @@ def make_claim(
 def many_claims(editor: User, count: int) -> list[Claim]:
     """`count` claims, one per word of a new article, in id order."""
     words = " ".join(f"w{i:04d}" for i in range(count))
-    article = ArticleFactory(text=words)
+    article = ArticleFactory.create(text=words)
     return [make_claim(article, editor, f"w{i:04d}") for i in range(count)]
 
 

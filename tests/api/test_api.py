@@ -21,12 +21,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def article(db):
     # Fixed title and URL (not the factory's sequence), so that contract files do not depend on test order.
-    return ArticleFactory(title="Sanctuary talks", url="https://news.example/sanctuary-talks", text=DEMO_TEXT)
+    return ArticleFactory.create(
+        title="Sanctuary talks", url="https://news.example/sanctuary-talks", text=DEMO_TEXT
+    )
 
 
 @pytest.fixture
 def claim(article, editor, reviewer):
-    source = SourceFactory(url="https://www.nyc.gov/asylum", title="The city's figures", publisher="NYC")
+    source = SourceFactory.create(
+        url="https://www.nyc.gov/asylum", title="The city's figures", publisher="NYC"
+    )
     return make_claim(
         article,
         editor,
@@ -151,7 +155,7 @@ def test_it_says_which_field_is_wrong_when_offsets_are_out_of_range(article, edi
 
 
 def test_it_refuses_an_ambiguous_quote(editor):
-    article = ArticleFactory(text="the cat and the cat")
+    article = ArticleFactory.create(text="the cat and the cat")
     response = client_for(editor).post(
         "/api/v1/claims/", {"article": article.pk, "exact": "cat"}, format="json"
     )
@@ -324,7 +328,7 @@ def test_it_filters_claims_by_status_verdict_state_creator_and_text(article, edi
 
 
 def test_it_filters_claims_by_source_domain_including_subdomains(article, editor, researcher):
-    source = SourceFactory(url="https://www.nyc.gov/data", title="NYC")
+    source = SourceFactory.create(url="https://www.nyc.gov/data", title="NYC")
     sourced = make_claim(article, editor, "160,000 asylum seekers", source=source)
     make_claim(article, editor, "substantial budget cuts")
     client = client_for(researcher)
@@ -378,11 +382,12 @@ def test_the_example_sync_script_pulls_every_claim_version_exactly_once(
 
     path = Path(__file__).resolve().parents[2] / "examples" / "sync_claims.py"
     spec = importlib.util.spec_from_file_location("sync_claims", path)
+    assert spec is not None and spec.loader is not None
     sync_claims = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sync_claims)
 
-    editor = UserFactory(username="sync-editor")
-    _, token = ApiToken.issue(UserFactory(username="sync-researcher", role="researcher"), name="sync")
+    editor = UserFactory.create(username="sync-editor")
+    _, token = ApiToken.issue(UserFactory.create(username="sync-researcher", role="researcher"), name="sync")
     claims = many_claims(editor, 7)
     out, state = tmp_path / "claims.jsonl", tmp_path / "state.json"
 

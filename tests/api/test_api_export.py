@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC
+from typing import Any
 
 import orjson
 import pytest
@@ -21,12 +22,17 @@ pytestmark = pytest.mark.django_db
 
 def _body(response) -> bytes:
     assert isinstance(response, StreamingHttpResponse)
-    return b"".join(response.streaming_content)
+    return response.getvalue()
+
+
+def _chunks(response) -> list[bytes]:
+    assert isinstance(response, StreamingHttpResponse) and not response.is_async
+    return [piece for piece in response if piece]
 
 
 @pytest.fixture
 def article(db):
-    return ArticleFactory(
+    return ArticleFactory.create(
         title='=HYPERLINK("http://evil.example")',
         text="Officials said +15% growth. -3 points fell. @everyone agreed. Plain words here.",
     )
@@ -74,7 +80,7 @@ def test_exports_stream_in_chunks_of_constant_size(article, editor, researcher, 
     monkeypatch.setattr(export, "CHUNK", 2)
     claims = [make_claim(article, editor, word) for word in ("Officials", "said", "points", "fell", "Plain")]
     response = client_for(researcher).get("/api/v1/export/claims.jsonl")
-    pieces = [piece for piece in response.streaming_content if piece]
+    pieces = _chunks(response)
     assert [len(piece.splitlines()) for piece in pieces] == [2, 2, 1]
     assert [orjson.loads(line)["id"] for piece in pieces for line in piece.splitlines()] == [
         c.pk for c in claims
@@ -132,6 +138,6 @@ def test_json_lines_are_the_claims_encoded_one_by_one(claims):
 
 def test_json_lines_fall_back_when_a_cut_could_fall_inside_a_claim():
     # A claim that itself holds the separator as an array element: the one-call encoding would cut it.
-    claims = [{"id": 1, "odd": ["a", "\x1e", "b"]}, {"id": 2}]
+    claims: list[dict[str, Any]] = [{"id": 1, "odd": ["a", "\x1e", "b"]}, {"id": 2}]
     assert export.json_lines(claims) == _one_call_per_claim(claims)
     assert [orjson.loads(line) for line in export.json_lines(claims).splitlines()] == claims

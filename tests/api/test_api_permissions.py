@@ -18,7 +18,7 @@ ROLES = ["anonymous", "researcher", "editor", "reviewer", "admin"]
 def _user(role: str) -> User | None:
     if role == "anonymous":
         return None
-    return UserFactory(
+    return UserFactory.create(
         username=f"matrix-{role}", role=Role(role), is_superuser=role == "admin", is_staff=role == "admin"
     )
 
@@ -121,9 +121,9 @@ MATRIX = [
 @pytest.mark.parametrize(("role", "case"), MATRIX)
 def test_the_api_enforces_the_permission_table(role, case):
     _, method, template, body, if_match, statuses = case
-    author = UserFactory(username="matrix-author", role=Role.EDITOR)
-    article = ArticleFactory(text=DEMO_TEXT)
-    source = SourceFactory()
+    author = UserFactory.create(username="matrix-author", role=Role.EDITOR)
+    article = ArticleFactory.create(text=DEMO_TEXT)
+    source = SourceFactory.create()
     claim = make_claim(article, author, source=source)
     ids = {"claim": claim.pk, "article": article.pk, "source": source.pk}
     path = template.format(**ids)
@@ -177,8 +177,8 @@ def test_the_raw_sql_paths_and_the_querysets_apply_the_same_visibility(article, 
     from annotations.models import Claim, visibility_sql
 
     make_claim(article, editor)
-    inactive = UserFactory(username="gone", role=Role.EDITOR, is_active=False)
-    unknown = UserFactory(username="intern", role="intern")
+    inactive = UserFactory.create(username="gone", role=Role.EDITOR, is_active=False)
+    unknown = UserFactory.create(username="intern", role="intern")
     for user in (editor, inactive, unknown, AnonymousUser()):
         condition, params = visibility_sql(user)
         assert len(db.claims(condition, params)) == Claim.objects.visible_to(user).count()
@@ -195,7 +195,7 @@ def test_a_change_of_the_rule_reaches_every_path_of_the_api(editor, monkeypatch)
     from annotations import models
     from annotations.models import Article, Claim
 
-    old, new = ArticleFactory(text=DEMO_TEXT), ArticleFactory(text=DEMO_TEXT)
+    old, new = ArticleFactory.create(text=DEMO_TEXT), ArticleFactory.create(text=DEMO_TEXT)
     hidden, shown = make_claim(old, editor), make_claim(new, editor)
     cutoff = timezone.now() - timedelta(days=1)
     Article.objects.filter(pk=old.pk).update(created_at=cutoff - timedelta(days=1))

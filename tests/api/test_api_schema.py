@@ -46,11 +46,11 @@ def world(db, in_process_requests):
     """Users with tokens, and an article with a claim and a source, for generated requests to find."""
     tokens = {}
     for role in ROLES:
-        user = UserFactory(username=f"st-{role}", role=role, is_superuser=role == Role.ADMIN)
+        user = UserFactory.create(username=f"st-{role}", role=role, is_superuser=role == Role.ADMIN)
         tokens[role] = ApiToken.issue(user, name="schemathesis")[1]
-    editor = UserFactory(username="st-author", role=Role.EDITOR)
-    article = ArticleFactory(text=DEMO_TEXT, url="https://news.example/schemathesis")
-    source = SourceFactory()
+    editor = UserFactory.create(username="st-author", role=Role.EDITOR)
+    article = ArticleFactory.create(text=DEMO_TEXT, url="https://news.example/schemathesis")
+    source = SourceFactory.create()
     claim = make_claim(article, editor, tags=("statistic",), source=source)
     return {"tokens": tokens, "claim": claim, "article": article, "source": source}
 

@@ -39,7 +39,7 @@ def test_a_sync_sees_unchanged_claims_once_and_changed_claims_again(editor, rese
     Claim.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
     client = client_for(researcher)
     since = (timezone.now() - timedelta(hours=1)).isoformat()
-    first = client.get("/api/v1/claims/", {"updated_since": since, "page_size": 5}).json()
+    first = client.get("/api/v1/claims/", {"updated_since": since, "page_size": "5"}).json()
     changed = claims[0]
     services.update_claim(claim=changed, by=editor, expected_version=changed.version, note="changed")
     rest = _follow(client, first["next"])

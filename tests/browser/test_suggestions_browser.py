@@ -20,9 +20,10 @@ FIGURE = "around 160,000 asylum seekers since April 2022"
 
 
 def test_an_editor_accepts_a_figure_and_dismisses_a_sentence(page, live_server, screenshot):
-    UserFactory(username="editor", role="editor", password=PASSWORD)
-    article = ArticleFactory(title="ICE talks", text=DEMO.read_text(), url="https://n.example/ice")
+    UserFactory.create(username="editor", role="editor", password=PASSWORD)
+    article = ArticleFactory.create(title="ICE talks", text=DEMO.read_text(), url="https://n.example/ice")
     sentence = Suggestion.objects.filter(article=article, kind="sentence").order_by("-score").first()
+    assert sentence is not None
     sign_in(page, live_server, "editor")
     page.goto(f"{live_server.url}/articles/{article.pk}/")
     expect(page.get_by_role("button", name="Suggestions on")).to_have_attribute("aria-pressed", "true")

@@ -22,12 +22,14 @@ DEMO = (
 @pytest.fixture
 def people(transactional_db):
     roles = {"editor": "editor", "colleague": "editor", "reviewer": "reviewer", "researcher": "researcher"}
-    return {name: UserFactory(username=name, role=role, password=PASSWORD) for name, role in roles.items()}
+    return {
+        name: UserFactory.create(username=name, role=role, password=PASSWORD) for name, role in roles.items()
+    }
 
 
 @pytest.fixture
 def demo_article(transactional_db):
-    return ArticleFactory(
+    return ArticleFactory.create(
         title="ICE and Mayor Adams in talks", text=DEMO.read_text(), url="https://n.example/ice"
     )
 
@@ -109,13 +111,14 @@ def test_emoji_before_the_claim_anchor_the_right_characters(page, live_server, p
     text = (
         "Emoji 😀🇫🇷 and e\u0301 and שלום first.\n\nNew York City has accepted around 160,000 asylum seekers."
     )
-    article = ArticleFactory(title="Emoji article", text=text)
+    article = ArticleFactory.create(title="Emoji article", text=text)
     sign_in(page, live_server, "editor")
     page.goto(f"{live_server.url}/articles/{article.pk}/")
     select_with_mouse(page, "160,000 asylum seekers")
     page.get_by_role("button", name="Claim selection").click()
     expect(page.locator("#claim-detail blockquote.quote")).to_have_text("160,000 asylum seekers")
     claim = Claim.objects.get()
+    assert article.current_revision is not None
     revision_text = article.current_revision.text
     assert revision_text[claim.start : claim.end] == "160,000 asylum seekers"
     assert claim.start == revision_text.index("160,000")  # code points, not UTF-16 units
@@ -137,6 +140,7 @@ def test_keyboard_shortcuts(page, live_server, people, demo_article, screenshot)
     page.keyboard.press("k")
     expect(page.locator("#claim-detail")).to_have_attribute("data-claim", str(first.pk))
     first_tag = Tag.objects.first()
+    assert first_tag is not None
     page.keyboard.press("1")
     expect(page.locator(f"#claim-item-{first.pk}")).to_contain_text(first_tag.name)
     assert list(first.tags.all()) == [first_tag]

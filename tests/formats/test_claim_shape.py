@@ -43,12 +43,11 @@ def _sample_row() -> Row:
     return Row(**values, tags=[tag], sources=[source])
 
 
-def _declared(serializer: serializers.BaseSerializer[Any]) -> dict[str, Any]:
+def _declared(serializer: serializers.Serializer[Any]) -> dict[str, Any]:
     shape: dict[str, Any] = {}
     for name, field in serializer.fields.items():
-        if isinstance(field, serializers.ListSerializer):
-            field = field.child
-        shape[name] = _declared(field) if isinstance(field, serializers.Serializer) else None
+        inner = field.child if isinstance(field, serializers.ListSerializer) else field
+        shape[name] = _declared(inner) if isinstance(inner, serializers.Serializer) else None
     return shape
 
 

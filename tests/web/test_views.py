@@ -57,7 +57,9 @@ def test_the_article_page_highlights_every_claim_in_text_order(editor_client, ar
     assert f'data-claim="{second.pk}"' in html and f'data-claim="{first.pk}"' in html
     assert html.index(f'id="claim-item-{second.pk}"') < html.index(f'id="claim-item-{first.pk}"')
     # The text element holds exactly the revision's text, so browser offsets map back to it.
-    body = re.search(r'<div id="article-text"[^>]*>(.*?)</div>', html, re.S).group(1)
+    found = re.search(r'<div id="article-text"[^>]*>(.*?)</div>', html, re.S)
+    assert found is not None
+    body = found.group(1)
     assert re.sub(r"<[^>]+>", "", body).replace("&#x27;", "'") == DEMO_TEXT
 
 
@@ -73,11 +75,11 @@ def test_the_article_page_query_count_does_not_grow_with_claims(
     editor_client, editor, django_assert_max_num_queries
 ):
     words = " ".join(f"word{i}" for i in range(400))
-    small, large = ArticleFactory(text=words), ArticleFactory(text=words)
+    small, large = ArticleFactory.create(text=words), ArticleFactory.create(text=words)
     for i in range(3):
         services.create_claim(article=small, by=editor, exact=f"word{i} ")
     tag = Tag.objects.get(slug="statistic")
-    source = SourceFactory()
+    source = SourceFactory.create()
     for i in range(60):
         claim = services.create_claim(article=large, by=editor, exact=f"word{i + 100} ", tags=[tag])
         ClaimSource.objects.create(claim=claim, source=source, relation="supports")
@@ -175,7 +177,7 @@ def test_attaching_a_new_and_an_existing_source_then_removing_one(editor_client,
         **HX,
     )
     assert response.status_code == 200
-    existing = SourceFactory(title="Census table")
+    existing = SourceFactory.create(title="Census table")
     editor_client.post(
         reverse("claim_attach_source", args=[claim.pk]),
         {"version": 2, "source": existing.pk, "relation": "refutes"},
@@ -227,7 +229,7 @@ def test_the_history_is_one_click_away(editor_client, article, editor):
         note="First note",
         tags=[Tag.objects.get(slug="statistic")],
     )
-    source = SourceFactory(title="Census table")
+    source = SourceFactory.create(title="Census table")
     services.attach_source(
         claim=claim, source=source, relation="refutes", by=editor, expected_version=claim.version
     )
@@ -291,8 +293,10 @@ def test_orphans_are_listed_with_their_old_quote_and_can_be_reattached_or_dismis
 
 
 def test_the_article_list_searches_filters_counts_and_pages(editor_client, editor):
-    budget = ArticleFactory(title="City budget cuts", text="The council cut the budget by $12 billion.")
-    ArticleFactory(title="Weather", text="Rain is expected in Lisbon.")
+    budget = ArticleFactory.create(
+        title="City budget cuts", text="The council cut the budget by $12 billion."
+    )
+    ArticleFactory.create(title="Weather", text="Rain is expected in Lisbon.")
     services.create_claim(
         article=budget, by=editor, exact="$12 billion", tags=[Tag.objects.get(slug="statistic")]
     )
@@ -303,7 +307,7 @@ def test_the_article_list_searches_filters_counts_and_pages(editor_client, edito
     html = editor_client.get("/", {"attention": "yes"}).content.decode()
     assert "No articles match." in html
     for i in range(30):
-        ArticleFactory(title=f"Filler {i}")
+        ArticleFactory.create(title=f"Filler {i}")
     html = editor_client.get("/").content.decode()
     assert "Page 1 of 2" in html
     assert editor_client.get("/", {"page": "999"}).status_code == 200
@@ -329,6 +333,7 @@ def test_adding_an_article_by_pasting_and_by_uploading(editor_client):
     response = editor_client.post(reverse("article_new"), {"file": upload})
     assert response.status_code == 302
     article = Article.objects.get(title="Uploaded")
+    assert article.current_revision is not None
     assert article.current_revision.text == "Uploaded\n\nBody text."
 
 
@@ -352,7 +357,9 @@ HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>\"'&"
 
 
 def test_hostile_input_is_escaped_everywhere_it_is_shown(editor_client, editor, admin_user):
-    article = ArticleFactory(title=HOSTILE, text=f"Start {HOSTILE} middle 42 end.", url="https://n.example/x")
+    article = ArticleFactory.create(
+        title=HOSTILE, text=f"Start {HOSTILE} middle 42 end.", url="https://n.example/x"
+    )
     Tag.objects.create(name=HOSTILE, slug="hostile", facet="topic")
     claim = services.create_claim(
         article=article, by=editor, exact=HOSTILE, note=HOSTILE, tags=[Tag.objects.get(slug="hostile")]

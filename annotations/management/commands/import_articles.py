@@ -40,7 +40,8 @@ class Command(BaseCommand):
             if entry.problem is not None:
                 problems.append(entry.problem)
                 continue
-            assert entry.article is not None
+            if entry.article is None:
+                raise TypeError("an import entry has neither an article nor a problem")
             try:
                 result = services.import_article(article_input=entry.article)
             except ValidationError as error:
