@@ -371,6 +371,19 @@ class Claim(models.Model):
         self.updated_at = at or timezone.now()
         return list(self.CHANGE_FIELDS)
 
+    # What `reopen_review` changes.
+    REVIEW_FIELDS = ("verdict", "status")
+
+    def reopen_review(self) -> bool:
+        """Take back a verdict given to other text (a figure in the quote changed, or the claim was moved to
+        other words), unsaved: the claim goes back to review, so that no export carries a verdict for text
+        nobody checked. Whether anything changed (the history records the before and after)."""
+        if not self.verdict and self.status != self.Status.REVIEWED:
+            return False
+        self.verdict = self.Verdict.NONE
+        self.status = self.Status.IN_REVIEW
+        return True
+
     def touch(self, by: User | None, *, fields: Sequence[str] = ()) -> None:
         """Save a change made by `by` to `fields` (none: the tags or sources changed) and bump the version."""
         self.save(update_fields=[*fields, *self.mark_changed(by)])

@@ -159,7 +159,7 @@ def _carry_claims(article: Article, target: Revision, by: User | None) -> list[A
                 records.append(_apply_anchor(claim, anchor, target, now, by))
         Claim.objects.bulk_update(
             claims,
-            [*Claim.ANCHOR_FIELDS, *Claim.CHANGE_FIELDS],
+            [*Claim.ANCHOR_FIELDS, *Claim.REVIEW_FIELDS, *Claim.CHANGE_FIELDS],
             batch_size=500,
         )
     return AnchorRecord.objects.bulk_create(records)
@@ -187,6 +187,8 @@ def _apply_anchor(
         claim.start, claim.end, claim.exact = anchor.start, anchor.end, record.new_exact
         claim.prefix, claim.suffix = anchoring.context_for(target.text, anchor.start, anchor.end)
         claim.anchor_state = anchor.state
+        if anchor.state == "needs_recheck":
+            claim.reopen_review()  # the verdict was given to the old figure
     claim.mark_changed(by, at=now)  # saved by the caller's bulk_update
     return record
 
@@ -355,15 +357,18 @@ def reattach_claim(
     if revision is None:  # a claim exists, so the article has text
         raise ValueError(f"article {locked.article_id} has no current revision")
     start, end = resolve_span(revision.text, start=start, end=end, exact=exact)
+    moved_to_other_words = revision.text[start:end] != locked.exact
     locked.revision, locked.start, locked.end = revision, start, end
     locked.exact = revision.text[start:end]
+    if moved_to_other_words:
+        locked.reopen_review()  # the verdict was given to the old words
     locked.prefix, locked.suffix = anchoring.context_for(revision.text, start, end)
     locked.anchor_state = Claim.AnchorState.ANCHORED
     locked.attention_dismissed_at = None
     with _history(by, reason="re-attached by an editor"):
         locked.touch(
             by,
-            fields=[*Claim.ANCHOR_FIELDS, "attention_dismissed_at"],
+            fields=[*Claim.ANCHOR_FIELDS, *Claim.REVIEW_FIELDS, "attention_dismissed_at"],
         )
     return locked
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from annotations import services
+from annotations.history import history_entries
 from annotations.importing import ArticleInput
 from annotations.models import AnchorRecord, Claim, ClaimSource, Source, Tag
 from tests.conftest import DEMO_TEXT
@@ -226,6 +227,55 @@ def test_a_changed_figure_flags_the_claim_and_keeps_the_old_quote_on_record(arti
     assert claim.exact != QUOTE
     record = AnchorRecord.objects.get(claim=claim)
     assert record.old_exact == QUOTE and record.state == "needs_recheck"
+
+
+def _reviewed(claim, reviewer, verdict="mostly_true"):
+    return services.update_claim(
+        claim=claim, by=reviewer, expected_version=claim.version, status="reviewed", verdict=verdict
+    )
+
+
+def test_a_changed_figure_takes_back_the_verdict_given_to_the_old_one(article, editor, reviewer):
+    claim = _reviewed(services.create_claim(article=article, by=editor, exact=QUOTE), reviewer)
+    _revise(article, DEMO_TEXT.replace("160,000", "180,000"))
+    claim.refresh_from_db()
+    assert claim.anchor_state == "needs_recheck" and "180,000" in claim.exact
+    assert (claim.verdict, claim.status) == ("", "in_review")
+    changes = [change for entry in history_entries(claim) for change in entry.changes]
+    assert "changed verdict: Mostly true → No verdict" in changes
+    assert "changed status: Reviewed → In review" in changes
+
+
+def test_a_claim_carried_with_its_figure_unchanged_keeps_its_verdict(article, editor, reviewer):
+    claim = _reviewed(services.create_claim(article=article, by=editor, exact=QUOTE), reviewer)
+    _revise(article, "Breaking. " + DEMO_TEXT)
+    claim.refresh_from_db()
+    assert claim.anchor_state == "moved"
+    assert (claim.verdict, claim.status) == ("mostly_true", "reviewed")
+
+
+def test_reattaching_to_other_words_takes_back_the_verdict_and_to_the_same_words_keeps_it(
+    article, editor, reviewer
+):
+    claim = _reviewed(services.create_claim(article=article, by=editor, exact=QUOTE), reviewer)
+    text = DEMO_TEXT
+    same = services.reattach_claim(
+        claim=claim,
+        by=editor,
+        expected_version=claim.version,
+        start=text.index(QUOTE),
+        end=text.index(QUOTE) + len(QUOTE),
+    )
+    assert (same.verdict, same.status) == ("mostly_true", "reviewed")
+    other = "substantial budget cuts"
+    moved = services.reattach_claim(
+        claim=same,
+        by=editor,
+        expected_version=same.version,
+        start=text.index(other),
+        end=text.index(other) + len(other),
+    )
+    assert (moved.exact, moved.verdict, moved.status) == (other, "", "in_review")
 
 
 def test_a_claim_whose_text_is_gone_is_orphaned_not_deleted(article, editor):

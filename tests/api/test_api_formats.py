@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.http import StreamingHttpResponse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -290,3 +291,26 @@ def test_the_common_accept_headers_get_what_drf_would_choose(accept):
     ours = FormatFirstNegotiation().select_renderer(request, renderers)
     drfs = DefaultContentNegotiation().select_renderer(request, renderers)
     assert (type(ours[0]), ours[1]) == (type(drfs[0]), drfs[1])
+
+
+def test_no_claimreview_carries_a_verdict_given_to_a_figure_that_changed(claims, researcher):
+    article = claims[0].article
+    ArticleFactory.create(
+        title=article.title, url=article.url, text=DEMO_TEXT.replace("160,000", "180,000")
+    )  # the same URL with new text: a new revision
+    listing = client_for(researcher).get("/api/v1/claims/?format=claimreview").json()
+    reviewed = [r["claimReviewed"] for r in listing["itemListElement"]]
+    assert reviewed == ["substantial budget cuts"]  # "180,000 asylum seekers" was never checked
+    export = client_for(researcher).get("/api/v1/export/claims.jsonl")
+    rows = [json.loads(line) for line in _streamed(export).splitlines()]
+    changed = next(row for row in rows if "180,000" in row["selector"]["exact"])
+    assert (changed["verdict"], changed["status"], changed["anchor_state"]) == (
+        None,
+        "in_review",
+        "needs_recheck",
+    )
+
+
+def _streamed(response) -> bytes:
+    assert isinstance(response, StreamingHttpResponse)
+    return response.getvalue()
