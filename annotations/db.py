@@ -436,16 +436,21 @@ _CLAIM_COLUMNS = [field for field in Claim._meta.concrete_fields if not field.pr
 _INSERT_CLAIM = (
     f"WITH claim AS (INSERT INTO {Claim._meta.db_table}"
     f" ({', '.join(f'"{field.column}"' for field in _CLAIM_COLUMNS)})"
-    f" VALUES ({', '.join(['%s'] * len(_CLAIM_COLUMNS))}) RETURNING id),"
+    f" SELECT {', '.join(['%s'] * len(_CLAIM_COLUMNS))}"
+    # One claim per span of a revision, checked in the same statement (no round trip of its own).
+    f" WHERE NOT EXISTS (SELECT 1 FROM {Claim._meta.db_table} o"
+    # (article, start) is indexed; revision_id is not.
+    ' WHERE o.article_id = %s AND o.start = %s AND o."end" = %s AND o.revision_id = %s) RETURNING id),'
     f" tagged AS (INSERT INTO {ClaimTag._meta.db_table} (claim_id, tag_id, added_by_id, added_at)"
     " SELECT claim.id, tag_id, %s, %s FROM claim, unnest(%s::bigint[]) AS tag_id)"
     " SELECT id FROM claim"
 )
 
 
-def insert_claim(claim: Claim, tag_ids: list[int], by: User | None) -> None:
-    """INSERT the claim and its tags in one statement: one round trip, and no transaction to open and
-    commit around two (the statement is atomic on its own). The tags are part of creating the claim,
+def insert_claim(claim: Claim, tag_ids: list[int], by: User | None) -> bool:
+    """INSERT the claim and its tags in one statement, unless a claim on the same span of the same revision
+    exists (then nothing is written and the answer is False): one round trip, and no transaction to open
+    and commit around two (the statement is atomic on its own). The tags are part of creating the claim,
     not a change to it, so it stays at version 1. pghistory's triggers record both inserts, with the
     context the Django cursor gives the statement, as for `Claim.objects.create` (a Django cursor, so
     not prepared: its execute wrappers add that context).
@@ -454,13 +459,17 @@ def insert_claim(claim: Claim, tag_ids: list[int], by: User | None) -> None:
     values = [field.get_db_prep_save(getattr(claim, field.attname), wrapper) for field in _CLAIM_COLUMNS]
     with wrapper.cursor() as cursor:
         # (The ids as an array literal: psycopg would adapt a list element by element, in Python.)
-        cursor.execute(_INSERT_CLAIM, [*values, by.pk if by else None, claim.created_at, id_array(tag_ids)])
+        span = [claim.article_id, claim.start, claim.end, claim.revision_id]
+        cursor.execute(
+            _INSERT_CLAIM, [*values, *span, by.pk if by else None, claim.created_at, id_array(tag_ids)]
+        )
         row = cursor.fetchone()
-    if row is None:  # an INSERT ... RETURNING always returns its row
-        raise RuntimeError("the claim's INSERT returned no id")
+    if row is None:
+        return False
     claim.pk = row[0]
     claim._state.adding = False
     claim._state.db = wrapper.alias
+    return True
 
 
 # --- Rate limits ----------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DEFAULT_DB_ALIAS, models
-from django.db.models import Case, Count, F, Prefetch, Q, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Length
 from django.db.models.sql import Query
 from django.utils import timezone
@@ -588,8 +588,15 @@ class RateWindow(models.Model):
 
 class SuggestionQuerySet(models.QuerySet["Suggestion"]):
     def open(self) -> SuggestionQuerySet:
-        """Neither accepted as a claim nor dismissed."""
-        return self.filter(dismissed_at__isnull=True, claim__isnull=True)
+        """Neither accepted as a claim nor dismissed, and not already covered by a claim on its revision
+        (words someone claimed by hand, or inside a longer claim, are not offered again)."""
+        covering = Claim.objects.filter(
+            article=OuterRef("article"),
+            revision=OuterRef("revision"),
+            start__lte=OuterRef("start"),
+            end__gte=OuterRef("end"),
+        )
+        return self.filter(dismissed_at__isnull=True, claim__isnull=True).exclude(Exists(covering))
 
     def in_showing_order(self) -> SuggestionQuerySet:
         """Figures first, then the most check-worthy, then in text order: as the page and the API list."""

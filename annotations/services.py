@@ -285,7 +285,13 @@ def create_claim(
         updated_by=by,
     )
     with _history(by):
-        db.insert_claim(claim, sorted({tag.pk for tag in tags or []}), by)
+        inserted = db.insert_claim(claim, sorted({tag.pk for tag in tags or []}), by)
+    if not inserted:
+        # One claim per span of a revision: a second (a suggestion accepted twice, two tabs) is refused.
+        same = Claim.objects.filter(article=article, revision=revision, start=start, end=end).values_list(
+            "pk", flat=True
+        )
+        raise _span_error(f"these words are already claimed (claim {same.first()}): open that claim instead")
     return claim
 
 

@@ -147,3 +147,35 @@ def test_a_researcher_sees_suggestions_without_forms(client, demo, researcher):
     client.force_login(researcher)
     html = client.get(reverse("article_detail", args=[demo.pk])).content.decode()
     assert 'id="suggestion-item-' in html and "Claim it" not in html
+
+
+def test_words_claimed_by_hand_are_not_suggested_again_nor_claimed_twice(demo, editor):
+    figure = Suggestion.objects.get(article=demo, kind="figure")
+    claim = services.create_claim(article=demo, by=editor, start=figure.start, end=figure.end)
+    assert not Suggestion.objects.filter(pk=figure.pk).open().exists()
+    with pytest.raises(ValidationError, match=f"already claimed \\(claim {claim.pk}\\)"):
+        services.accept_suggestion(suggestion=figure, by=editor)
+    with pytest.raises(ValidationError, match="already claimed"):
+        services.create_claim(article=demo, by=editor, exact=FIGURE)
+    assert demo.claims.count() == 1
+
+
+def test_a_suggestion_inside_a_longer_claim_is_not_offered_in_this_or_a_later_revision(
+    demo, editor, researcher
+):
+    from tests.api.helpers import client_for
+
+    figure = Suggestion.objects.get(article=demo, kind="figure")
+    text = demo.current_revision.text
+    start, end = text.rindex(".", 0, figure.start) + 2, text.index(".", figure.end) + 1
+    services.create_claim(article=demo, by=editor, start=start, end=end)  # the figure's whole sentence
+    url = f"/api/v1/articles/{demo.pk}/suggestions/"
+    assert FIGURE not in [s["text"] for s in client_for(researcher).get(url).json()]
+    assert FIGURE in [s["text"] for s in client_for(researcher).get(url, {"all": "true"}).json()]
+    # A new revision suggests the figure again, but the claim was carried over it.
+    ArticleFactory.create(
+        title="Demo", url="https://n.example/demo", text="Update: a new first line.\n\n" + text
+    )
+    demo.refresh_from_db()
+    assert Suggestion.objects.filter(revision=demo.current_revision, text=FIGURE).exists()
+    assert not Suggestion.objects.filter(revision=demo.current_revision, text=FIGURE).open().exists()
