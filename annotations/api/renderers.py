@@ -3,7 +3,7 @@ content negotiation that picks one (`?format=` first, then `Accept`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -40,7 +40,13 @@ def _default(value: Any) -> Any:
 
 
 class LinkedDataRenderer(OrjsonRenderer):
-    """A JSON-LD format built from the plain claim JSON; errors keep the one JSON error shape."""
+    """A JSON-LD format built from the plain claim JSON; errors keep the one JSON error shape.
+
+    Each format names its two functions in `formats/`: `one` for a claim, `page` for a page of them.
+    """
+
+    one: Callable[[dict[str, Any]], dict[str, Any]]
+    page: Callable[[dict[str, Any], Any], dict[str, Any]]  # (a page, the request)
 
     def render(
         self,
@@ -54,26 +60,22 @@ class LinkedDataRenderer(OrjsonRenderer):
         if response is None or response.status_code >= 400 or not (is_page(data) or is_claim(data)):
             return super().render(data, accepted_media_type, renderer_context)
         request = (renderer_context or {}).get("request")
-        return orjson.dumps(self.transform(data, request), default=_default, option=orjson.OPT_UTC_Z)
-
-    def transform(self, data: Any, request: Any) -> Any:
-        raise NotImplementedError
+        shaped = self.page(data, request) if is_page(data) else self.one(data)
+        return orjson.dumps(shaped, default=_default, option=orjson.OPT_UTC_Z)
 
 
 class W3CAnnotationRenderer(LinkedDataRenderer):
     media_type = w3c.MEDIA_TYPE
     format = "w3c"
-
-    def transform(self, data: Any, request: Request) -> Any:
-        return w3c.collection(data, request) if is_page(data) else w3c.annotation(data)
+    one = staticmethod(w3c.annotation)
+    page = staticmethod(w3c.collection)
 
 
 class ClaimReviewRenderer(LinkedDataRenderer):
     media_type = claimreview.MEDIA_TYPE
     format = "claimreview"
-
-    def transform(self, data: Any, request: Request) -> Any:
-        return claimreview.item_list(data, request) if is_page(data) else claimreview.claim_review(data)
+    one = staticmethod(claimreview.claim_review)
+    page = staticmethod(claimreview.item_list)
 
 
 class FormatFirstNegotiation(DefaultContentNegotiation):
