@@ -19,12 +19,13 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DEFAULT_DB_ALIAS, models
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Length
 from django.db.models.sql import Query
 from django.utils import timezone
 
 from annotations.roles import Action, Role, can
+from annotations.suggestions import shown_count
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -599,9 +600,18 @@ class SuggestionQuerySet(models.QuerySet["Suggestion"]):
         return self.filter(dismissed_at__isnull=True, claim__isnull=True).exclude(Exists(covering))
 
     def in_showing_order(self) -> SuggestionQuerySet:
-        """Figures first, then the most check-worthy, then in text order: as the page and the API list."""
-        figures_first = Case(When(kind=Suggestion.Kind.FIGURE, then=Value(0)), default=Value(1))
-        return self.order_by(figures_first, "-score", "start", "end", "pk")
+        """The most check-worthy first, figures and sentences alike (one score), then in text order."""
+        return self.order_by("-score", "start", "end", "pk")
+
+    def shown_on(self, revision: Revision) -> SuggestionQuerySet:
+        """What the page and the API offer on `revision`: its open suggestions, best first, at most
+        `SUGGESTIONS_PER_1000_WORDS` per thousand words of its text (a sliced queryset: filter before).
+
+        Capped here rather than when storing, so that dismissing or claiming one lets the next best in.
+        """
+        found = self.filter(revision=revision).open().in_showing_order()
+        limit = shown_count(revision.text, settings.SUGGESTIONS_PER_1000_WORDS)
+        return found if limit is None else found[:limit]
 
 
 class Suggestion(models.Model):
@@ -650,7 +660,7 @@ class Suggestion(models.Model):
 
     @property
     def strength(self) -> str:
-        """How strongly to show it: figures always stand out; sentences by their score."""
-        if self.kind == self.Kind.FIGURE or self.score >= 0.2:
+        """How strongly to show it, by its score (figures and sentences are on one scale)."""
+        if self.score >= 0.2:
             return "high"
         return "medium" if self.score >= 0.15 else "low"

@@ -9,32 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from annotations.suggestions import score_article, spot_figures
-
-# Sentences scoring below this are not suggested: the ranker's scores are probabilities, and about 3 % of
-# sentences in the training transcripts are check-worthy; 0.12 keeps roughly the top third of a news story.
-SENTENCE_THRESHOLD = 0.12
+from annotations.suggestions import suggest
 
 
 def suggestions_for(text: str) -> list[dict[str, Any]]:
-    """Sentences and figures worth claiming in `text`, as field values for `Suggestion`."""
-    found: list[dict[str, Any]] = [
-        {"kind": "sentence", "start": s.start, "end": s.end, "text": s.text, "score": round(s.score, 4)}
-        for s in score_article(text)
-        if s.score >= SENTENCE_THRESHOLD
-    ]
-    found += [
+    """Sentences and figures worth claiming in `text`, best first, as field values for `Suggestion`.
+
+    All of them are stored; how many an editor is shown is decided when showing
+    (`SuggestionQuerySet.shown_on`), so that dismissing or claiming one lets the next best in.
+    """
+    return [
         {
-            "kind": "figure",
-            "start": f.start,
-            "end": f.end,
-            "text": f.text,
-            "score": 1.0,
-            "figure_kind": f.kind,
+            "kind": s.kind,
+            "start": s.start,
+            "end": s.end,
+            "text": s.text,
+            "score": round(s.score, 4),
+            "figure_kind": s.figure_kind,
         }
-        for f in spot_figures(text)
+        for s in suggest(text)
     ]
-    return found
 
 
 def store_suggestions(revision: Any, suggestion_model: Any = None) -> int:

@@ -221,6 +221,8 @@ API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 5)
 # Raw reads run as server-side prepared statements with one generic plan each (annotations/db.py). Behind
 # PgBouncer in transaction pooling mode without max_prepared_statements, turn this off (README).
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
+# Suggestions shown per thousand words of an article, best first (SuggestionQuerySet.shown_on); 0: all.
+SUGGESTIONS_PER_1000_WORDS = env_int("SUGGESTIONS_PER_1000_WORDS", 5)
 # The API remembers the tokens it looked up through django.core.cache for API_TOKEN_CACHE_SECONDS. Local
 # memory is per process (a token revoked elsewhere stops within that time); a deployment may point this
 # at a shared cache (Redis, Memcached) so that every process forgets a revoked token at once.

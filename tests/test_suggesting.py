@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from django.urls import reverse
 from annotations import services
 from annotations.importing import ArticleInput
 from annotations.models import Suggestion
+from tests.api.helpers import client_for
 from tests.factories import ArticleFactory
+from tests.suggestions.articles import long_article
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +43,8 @@ def test_importing_an_article_stores_its_suggestions(demo):
     sentences = stored.filter(kind="sentence")
     assert sentences.exists()
     assert all(text[s.start : s.end] == s.text and 0.12 <= s.score <= 1 for s in sentences)
-    assert sentences.filter(text__contains="160,000").exists()
+    its_sentence = sentences.get(text__contains="160,000")
+    assert its_sentence.score < figure.score < 1  # one scale: the figure scores from its sentence
 
 
 def test_accepting_a_figure_makes_a_statistic_claim(demo, editor):
@@ -104,8 +108,6 @@ def test_the_article_opens_with_suggestions_and_the_toggle_hides_them(client, de
 
 
 def test_the_api_lists_the_suggestions_of_the_current_revision(demo, editor, researcher):
-    from tests.api.helpers import client_for
-
     url = f"/api/v1/articles/{demo.pk}/suggestions/"
     response = client_for(researcher).get(url)
     assert response.status_code == 200
@@ -115,7 +117,8 @@ def test_the_api_lists_the_suggestions_of_the_current_revision(demo, editor, res
     assert all(text[s["start"] : s["end"]] == s["text"] for s in body)
     assert {s["kind"] for s in body} == {"figure", "sentence"}
     services.dismiss_suggestion(suggestion=Suggestion.objects.get(pk=body[1]["id"]), by=editor)
-    assert body[1]["id"] not in [s["id"] for s in client_for(researcher).get(url).json()]
+    after = client_for(researcher).get(url).json()
+    assert body[1]["id"] not in [s["id"] for s in after] and len(after) == len(body)
     everything = client_for(researcher).get(url, {"all": "true"}).json()
     assert next(s for s in everything if s["id"] == body[1]["id"])["dismissed"] is True
     assert client_for(researcher).get("/api/v1/articles/999999/suggestions/").status_code == 404
@@ -163,8 +166,6 @@ def test_words_claimed_by_hand_are_not_suggested_again_nor_claimed_twice(demo, e
 def test_a_suggestion_inside_a_longer_claim_is_not_offered_in_this_or_a_later_revision(
     demo, editor, researcher
 ):
-    from tests.api.helpers import client_for
-
     figure = Suggestion.objects.get(article=demo, kind="figure")
     text = demo.current_revision.text
     start, end = text.rindex(".", 0, figure.start) + 2, text.index(".", figure.end) + 1
@@ -179,3 +180,71 @@ def test_a_suggestion_inside_a_longer_claim_is_not_offered_in_this_or_a_later_re
     demo.refresh_from_db()
     assert Suggestion.objects.filter(revision=demo.current_revision, text=FIGURE).exists()
     assert not Suggestion.objects.filter(revision=demo.current_revision, text=FIGURE).open().exists()
+
+
+def _shown_on_page(client, article) -> list[int]:
+    html = client.get(reverse("article_detail", args=[article.pk])).content.decode()
+    return [int(pk) for pk in re.findall(r'id="suggestion-item-(\d+)"', html)]
+
+
+def test_a_long_article_offers_a_few_suggestions_per_thousand_words(researcher, settings):
+    settings.SUGGESTIONS_PER_1000_WORDS = 5
+    text = long_article(words=15_000)
+    article = ArticleFactory.create(title="Long", text=text, url="https://n.example/long")
+    url = f"/api/v1/articles/{article.pk}/suggestions/"
+    shown = client_for(researcher).get(url).json()
+    assert len(shown) == math.ceil(len(text.split()) * 5 / 1000) == 76
+    assert Suggestion.objects.filter(article=article).count() > 10 * len(shown)
+    assert {s["kind"] for s in shown} == {"figure", "sentence"}
+    figures = set(article.suggestions.filter(kind="figure").values_list("text", flat=True))
+    assert figures == {
+        "around 160,000 asylum seekers since April 2022",
+        "$4.2 billion",
+        "rose to 12 percent in 2023",
+    }
+    settings.SUGGESTIONS_PER_1000_WORDS = 2
+    assert len(client_for(researcher).get(url).json()) == 31
+    settings.SUGGESTIONS_PER_1000_WORDS = 0  # no cap
+    assert len(client_for(researcher).get(url).json()) == Suggestion.objects.filter(article=article).count()
+
+
+def test_the_page_shows_the_suggestions_the_api_lists_in_its_order(client, editor, researcher, settings):
+    settings.SUGGESTIONS_PER_1000_WORDS = 5
+    text = long_article(words=3_000)
+    article = ArticleFactory.create(title="Long", text=text, url="https://n.example/l")
+    listed = [
+        s["id"] for s in client_for(researcher).get(f"/api/v1/articles/{article.pk}/suggestions/").json()
+    ]
+    assert len(listed) == math.ceil(len(text.split()) * 5 / 1000) < article.suggestions.count()
+    client.force_login(editor)
+    assert _shown_on_page(client, article) == listed
+
+
+def test_a_dismissed_or_claimed_suggestion_lets_the_next_best_in(demo, editor, researcher, settings):
+    settings.SUGGESTIONS_PER_1000_WORDS = 5
+    url = f"/api/v1/articles/{demo.pk}/suggestions/"
+    ranked = [s["id"] for s in client_for(researcher).get(url, {"all": "true"}).json()]
+    assert [s["id"] for s in client_for(researcher).get(url).json()] == ranked[:3]
+    services.dismiss_suggestion(suggestion=Suggestion.objects.get(pk=ranked[1]), by=editor)
+    assert [s["id"] for s in client_for(researcher).get(url).json()] == [ranked[0], ranked[2], ranked[3]]
+    services.accept_suggestion(suggestion=Suggestion.objects.get(pk=ranked[0]), by=editor)
+    assert [s["id"] for s in client_for(researcher).get(url).json()] == ranked[2:5]
+
+
+def test_suggestions_are_listed_by_one_score_not_figures_first(article):
+    revision = article.current_revision
+    Suggestion.objects.filter(revision=revision).delete()
+    Suggestion.objects.bulk_create(
+        Suggestion(article=article, revision=revision, kind=kind, start=i, end=i + 2, text=t, score=score)
+        for i, (kind, t, score) in enumerate(
+            [
+                ("figure", "$5", 0.13),
+                ("sentence", "strong", 0.5),
+                ("figure", "$4bn", 0.4),
+                ("sentence", "so", 0.3),
+            ]
+        )
+    )
+    ordered = Suggestion.objects.filter(revision=revision).in_showing_order()
+    assert [s.text for s in ordered] == ["strong", "$4bn", "so", "$5"]
+    assert [s.strength for s in ordered] == ["high", "high", "high", "low"]

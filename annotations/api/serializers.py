@@ -345,6 +345,9 @@ class SourceUpdateSerializer(StrictFields, serializers.ModelSerializer):  # type
 
 class SuggestionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     revision = serializers.IntegerField(source="revision.number", help_text="The revision's number.")
+    score = serializers.FloatField(
+        help_text="Check-worthiness in [0, 1], figures and sentences on one scale; lists are ordered by it."
+    )
     strength = serializers.CharField(help_text="`high`, `medium` or `low`: how strongly the editor sees it.")
     accepted_claim = serializers.IntegerField(
         source="claim_id", allow_null=True, help_text="The claim it was accepted as, if any."

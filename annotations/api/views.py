@@ -390,19 +390,30 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "all", bool, description="Also the accepted and dismissed ones (default: open only)."
+                "all",
+                bool,
+                description="Every stored suggestion: also the accepted, the dismissed and those past the "
+                "cap (default: the open ones the article page shows).",
             ),
         ],
         responses={200: SuggestionSerializer(many=True)},
     )
-    @action(detail=True, methods=["get"])
+    # One short list, as the article page shows it: the article list's filters and cursor pages do not
+    # apply, and without these the schema promised both (a paginated body) for this plain list.
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def suggestions(self, request: Request, pk: str) -> Response:
-        """Check-worthy sentences and figures in the current revision: figures first, then the strongest."""
+        """Check-worthy sentences and figures in the current revision, best first on one score, as many as
+        the article page shows (`SUGGESTIONS_PER_1000_WORDS` per thousand words)."""
         article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
-        found = Suggestion.objects.filter(revision=article.current_revision).select_related("revision")
-        if request.query_params.get("all", "").lower() not in {"1", "true", "yes"}:
-            found = found.open()
-        return Response(SuggestionSerializer(found.in_showing_order(), many=True).data)
+        revision = article.current_revision
+        if revision is None:
+            return Response([])
+        found = Suggestion.objects.select_related("revision")
+        if request.query_params.get("all", "").lower() in {"1", "true", "yes"}:
+            found = found.filter(revision=revision).in_showing_order()
+        else:
+            found = found.shown_on(revision)
+        return Response(SuggestionSerializer(found, many=True).data)
 
 
 class TagViewSet(mixins.ListModelMixin, ApiViewSet):

@@ -1,4 +1,5 @@
-"""Suggestions for claims worth checking: sentence splitting, check-worthiness ranking, figure spotting.
+"""Suggestions for claims worth checking: sentence splitting, check-worthiness ranking, figure spotting,
+and one ranking of both with the number to show (`suggest`).
 
 Pure Python (no Django); the model is a JSON file next to this package.
 """
@@ -12,6 +13,7 @@ from annotations.suggestions.ranker import (
 )
 from annotations.suggestions.sentences import Span, split_sentences
 from annotations.suggestions.spotter import Figure, FigureKind, spot_figures
+from annotations.suggestions.suggest import Suggested, shown_count, suggest
 
 __all__ = [
     "DEFAULT_MODEL_PATH",
@@ -20,8 +22,11 @@ __all__ = [
     "Ranker",
     "ScoredSentence",
     "Span",
+    "Suggested",
     "load_ranker",
     "score_article",
+    "shown_count",
     "split_sentences",
     "spot_figures",
+    "suggest",
 ]

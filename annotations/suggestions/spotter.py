@@ -151,6 +151,12 @@ _STOP_WORDS = _words(
     said says say told according"""
 )
 _IRREGULAR_PLURALS = _words("people children men women police staff personnel cattle feet teeth")
+# A count of these is a duration or an age ("11 hours", "two weeks", "45 years old"): in news copy it says
+# when or how long, and underlining every one buried the statistics among them.
+_TIME_UNITS = _words(
+    """second seconds minute minutes hour hours day days night nights week weeks weekend weekends fortnight
+    fortnights month months year years decade decades century centuries"""
+)
 _NOUN_WORD_RE = re.compile(r"\s+([^\W\d_][\w'’-]*)")
 _DENOMINATOR_RE = re.compile(
     r"\s+(?:(?:a|an|per|each|every)\s+(?:year|month|week|day|hour|person|capita|head|household)|annually|"
@@ -210,6 +216,12 @@ def _noun_phrase_end(text: str, end: int, max_words: int = 3) -> int:
     return pos
 
 
+def _counts_time(text: str, end: int, noun_end: int) -> bool:
+    """Whether the counted noun between `end` and `noun_end` is a unit of time."""
+    words = text[end:noun_end].split()
+    return bool(words) and words[-1].lower() in _TIME_UNITS
+
+
 def _extend_right(text: str, end: int) -> tuple[int, bool, bool]:
     """Include a rate denominator ("a year") and a time bound ("since April 2022").
 
@@ -252,6 +264,9 @@ def _number_candidate(text: str, m: re.Match[str], blocked: list[tuple[int, int]
     # A bare number ("he got 45") is only a figure when a qualifier or change verb frames it.
     if kind == "quantity" and noun_end == end and not scaled and (new_start == start or not num[0].isdigit()):
         return None
+    # A change of a duration is a statistic ("life expectancy rose by 3 years"); the duration alone is not.
+    if kind == "quantity" and not scaled and not is_change and _counts_time(text, end, noun_end):
+        return None
     final_end, per, bound = _extend_right(text, noun_end)
     if per and kind == "quantity":
         kind = "rate"  # "12 deaths per 100,000 people"
@@ -290,7 +305,8 @@ def spot_figures(text: str) -> list[Figure]:
         if fig is not None:
             candidates.append(fig)
     for m in _MAGNITUDE_RE.finditer(text):
-        candidates.append(_phrase_candidate(text, m.start(), m.end(), "quantity", noun=True))
+        if not _counts_time(text, m.end(), _noun_phrase_end(text, m.end())):  # "hundreds of years"
+            candidates.append(_phrase_candidate(text, m.start(), m.end(), "quantity", noun=True))
     for rx in _PROPORTION_RES:
         for m in rx.finditer(text):
             if not _overlaps(blocked, m.start(), m.end()):

@@ -6,8 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from annotations.suggestions import load_ranker, score_article, split_sentences, spot_figures
+from annotations.suggestions import (
+    load_ranker,
+    score_article,
+    shown_count,
+    split_sentences,
+    spot_figures,
+    suggest,
+)
 from annotations.suggestions.ranker import Ranker
+from annotations.suggestions.spotter import Figure
+from annotations.suggestions.suggest import SENTENCE_THRESHOLD, figure_score
 from annotations.suggestions.training import (
     DEFAULT_DATA_DIR,
     Transcript,
@@ -20,6 +29,7 @@ from annotations.suggestions.training import (
     precision_at,
     read_transcript,
 )
+from tests.suggestions.articles import long_article
 
 ARTICLE = (Path(__file__).resolve().parents[2] / "benchmarks" / "ice-nyc-sanctuary-talks.txt").read_text(
     encoding="utf-8"
@@ -49,6 +59,14 @@ POSITIVE = [
     ("Two-thirds of voters agree.", "Two-thirds of voters", "proportion"),
     ("A £5m fund was set up.", "£5m", "money"),
     ("More than 3 million jobs were created.", "More than 3 million jobs", "quantity"),
+    ("The state spent $4.2 billion on shelters.", "$4.2 billion", "money"),
+    ("Unemployment is 12 percent.", "12 percent", "rate"),
+    ("Life expectancy rose by 3 years.", "rose by 3 years", "change"),
+    (
+        "There were 160,000 asylum seekers in the last 10 years.",
+        "160,000 asylum seekers in the last 10 years",
+        "quantity",
+    ),
 ]
 
 NEGATIVE = [
@@ -65,6 +83,18 @@ NEGATIVE = [
     "Chapter 7 and Article 5 apply, as does Title 42.",
 ]
 
+# Durations and ages say when or how long, not what to check.
+DURATIONS_AND_AGES = [
+    "The meeting lasted 11 hours.",
+    "He served 3 years in prison.",
+    "A 45-year-old man was arrested.",
+    "The victim is 45 years old.",
+    "She waited two weeks for a reply.",
+    "For more than 30 years the law stood.",
+    "People have farmed here for hundreds of years.",
+    "He worked 12 hours a day, up to two minutes a call.",
+]
+
 
 @pytest.mark.parametrize(("sentence", "expected", "kind"), POSITIVE)
 def test_spotter_finds_figure_with_its_span(sentence: str, expected: str, kind: str) -> None:
@@ -76,6 +106,11 @@ def test_spotter_finds_figure_with_its_span(sentence: str, expected: str, kind: 
 
 @pytest.mark.parametrize("sentence", NEGATIVE)
 def test_spotter_ignores_non_claims(sentence: str) -> None:
+    assert spot_figures(sentence) == []
+
+
+@pytest.mark.parametrize("sentence", DURATIONS_AND_AGES)
+def test_spotter_does_not_offer_durations_and_ages_as_figures(sentence: str) -> None:
     assert spot_figures(sentence) == []
 
 
@@ -155,6 +190,57 @@ def test_score_article_covers_sentences_with_offsets() -> None:
 def test_ranker_speakers_must_match_texts() -> None:
     with pytest.raises(ValueError):
         load_ranker().score_sentences(["a", "b"], speakers=["X"])
+
+
+# --- one ranking, and the cap ----------------------------------------------------------------------
+
+
+def test_a_strong_sentence_ranks_above_a_figure_in_a_dull_one() -> None:
+    text = (
+        "The fair opened on Saturday and tickets cost $5 at the gate.\n\n"
+        "The city has spent more on shelters than any other city in the country, and crime has fallen "
+        "every year since the law passed."
+    )
+    found = suggest(text)
+    assert [(s.kind, s.text) for s in found] == [
+        ("sentence", split_sentences(text)[1].text),
+        ("figure", "$5"),
+    ]
+    assert found[0].score > found[1].score
+
+
+def test_a_figure_scores_from_its_sentence_raised_by_its_kind() -> None:
+    count = Figure(0, 10, "4,000 jobs", "quantity")
+    money = Figure(0, 4, "$4bn", "money")
+    bound = Figure(0, 20, "4,000 jobs since 2020", "quantity", time_bound=True)
+    for sentence in (0.0, 0.05, 0.3, 0.9):
+        assert sentence < figure_score(sentence, count) < figure_score(sentence, money) < 1.0
+        assert figure_score(sentence, count) < figure_score(sentence, bound)
+    assert figure_score(0.02, money) < 0.2 < figure_score(0.3, count)  # a dull sentence's figure stays low
+
+
+def test_suggestions_of_a_long_article_are_on_one_scale_best_first() -> None:
+    text = long_article(words=3_000)
+    found = suggest(text)
+    assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
+    kinds = [s.kind for s in found[: shown_count(text, 5)]]
+    assert "sentence" in kinds and "figure" in kinds
+    assert all(s.score >= SENTENCE_THRESHOLD for s in found if s.kind == "sentence")
+    assert all(text[s.start : s.end] == s.text for s in found)
+    figures = {s.text for s in found if s.kind == "figure"}  # the statistics, none of the durations
+    assert figures == {
+        "around 160,000 asylum seekers since April 2022",
+        "$4.2 billion",
+        "rose to 12 percent in 2023",
+    }
+
+
+def test_an_article_shows_a_few_suggestions_per_thousand_words_and_a_brief_its_best_few() -> None:
+    assert shown_count("word " * 15_000, 5) == 75
+    assert shown_count("word " * 15_001, 5) == 76
+    assert shown_count("word " * 15_000, 2) == 30
+    assert shown_count("Officials said 4,000 people arrived.", 5) == 3
+    assert shown_count("word " * 15_000, 0) is None
 
 
 # --- training / export ------------------------------------------------------------------------------
