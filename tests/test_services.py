@@ -242,8 +242,8 @@ def test_a_changed_figure_takes_back_the_verdict_given_to_the_old_one(article, e
     assert claim.anchor_state == "needs_recheck" and "180,000" in claim.exact
     assert (claim.verdict, claim.status) == ("", "in_review")
     changes = [change for entry in history_entries(claim) for change in entry.changes]
-    assert "changed verdict: Mostly true → No verdict" in changes
-    assert "changed status: Reviewed → In review" in changes
+    assert "Verdict: Mostly true → (cleared, figure changed)" in changes
+    assert "Status: In review" in changes
 
 
 def test_a_claim_carried_with_its_figure_unchanged_keeps_its_verdict(article, editor, reviewer):

@@ -1,8 +1,8 @@
-"""Every HTML page and htmx fragment: articles, claims, suggestions and the API tokens page."""
+"""Every HTML page and htmx fragment: articles and their revisions, claims, suggestions and API tokens."""
 
 from django.urls import path
 
-from annotations.web import articles, claims, tokens
+from annotations.web import articles, claims, revisions, tokens
 
 urlpatterns = [
     path("healthz", articles.healthz, name="healthz"),
@@ -10,6 +10,13 @@ urlpatterns = [
     path("articles/new/", articles.article_new, name="article_new"),
     path("articles/<int:pk>/", articles.article_detail, name="article_detail"),
     path("articles/<int:article_pk>/claims/", claims.claim_create, name="claim_create"),
+    path("articles/<int:pk>/revisions/", revisions.revision_list, name="revision_list"),
+    path("articles/<int:pk>/revisions/compare/", revisions.revision_compare, name="revision_compare"),
+    path(
+        "articles/<int:pk>/revisions/<int:number>/",
+        revisions.revision_detail,
+        name="revision_detail",
+    ),
     path(
         "articles/<int:article_pk>/suggestions/toggle/",
         claims.suggestions_toggle,
