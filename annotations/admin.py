@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
+from pghistory.admin import EventModelAdmin
 
 from annotations.models import (
     AnchorRecord,
@@ -22,6 +24,15 @@ from annotations.models import (
     User,
     forget,
 )
+from annotations.web.paging import BoundedPaginator
+
+
+class LargeTableAdmin[M: Any](admin.ModelAdmin[M]):
+    """A changelist that costs the same at a million rows: counts stop at 1,000 (web/paging.py) and the
+    "show all" total, a second full count, is never asked for."""
+
+    paginator = BoundedPaginator
+    show_full_result_count = False
 
 
 @admin.register(User)
@@ -59,17 +70,18 @@ class RevisionInline(admin.TabularInline[Revision, Article]):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin[Article]):
+class ArticleAdmin(LargeTableAdmin[Article]):
     list_display = ("title", "outlet", "published_at", "url", "updated_at")
     list_filter = ("outlet", "language", "published_at")
     search_fields = ("title", "url", "outlet", "byline")
     readonly_fields = ("current_revision", "created_at", "updated_at")
     inlines = [RevisionInline]
     date_hierarchy = "published_at"
+    ordering = ("-published_at", "-id")  # the article list's index (models.Article.Meta)
 
 
 @admin.register(Revision)
-class RevisionAdmin(admin.ModelAdmin[Revision]):
+class RevisionAdmin(LargeTableAdmin[Revision]):
     list_display = ("article", "number", "content_hash", "created_at")
     search_fields = ("article__title", "content_hash", "text")
     list_filter = ("created_at",)
@@ -97,11 +109,15 @@ class ClaimSourceInline(admin.TabularInline[ClaimSource, Claim]):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin[Claim]):
+class ClaimAdmin(LargeTableAdmin[Claim]):
     list_display = ("__str__", "article", "status", "verdict", "anchor_state", "updated_at", "updated_by")
     list_filter = ("status", "verdict", "anchor_state", "tags", "created_at")
     search_fields = ("exact", "note", "article__title")
     list_select_related = ("article", "updated_by")
+    ordering = (
+        "-updated_at",
+        "-id",
+    )  # an index's order: the default (article, start, end) sorted every claim
     readonly_fields = ("article", *Claim.ANCHOR_FIELDS, *Claim.CHANGE_FIELDS, "created_by", "created_at")
     inlines = [ClaimTagInline, ClaimSourceInline]
 
@@ -123,14 +139,14 @@ class TagAdmin(admin.ModelAdmin[Tag]):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin[Source]):
+class SourceAdmin(LargeTableAdmin[Source]):
     list_display = ("title", "publisher", "kind", "url", "published_on")
     list_filter = ("kind", "publisher")
     search_fields = ("title", "url", "publisher")
 
 
 @admin.register(ClaimSource)
-class ClaimSourceAdmin(admin.ModelAdmin[ClaimSource]):
+class ClaimSourceAdmin(LargeTableAdmin[ClaimSource]):
     list_display = ("claim", "source", "relation", "added_by", "added_at")
     list_filter = ("relation",)
     search_fields = ("claim__exact", "source__title", "quote")
@@ -138,7 +154,7 @@ class ClaimSourceAdmin(admin.ModelAdmin[ClaimSource]):
 
 
 @admin.register(AnchorRecord)
-class AnchorRecordAdmin(admin.ModelAdmin[AnchorRecord]):
+class AnchorRecordAdmin(LargeTableAdmin[AnchorRecord]):
     list_display = ("claim", "state", "from_revision", "to_revision", "created_at")
     list_filter = ("state", "created_at")
     search_fields = ("old_exact", "new_exact")
@@ -177,9 +193,40 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(admin.ModelAdmin[Suggestion]):
-    list_display = ("__str__", "kind", "score", "article", "revision", "claim", "dismissed_at")
+class SuggestionAdmin(LargeTableAdmin[Suggestion]):
+    list_display = ("__str__", "kind", "score", "article", "revision_number", "claim", "dismissed_at")
     list_filter = ("kind", "figure_kind", "dismissed_at")
     search_fields = ("text", "article__title")
     list_select_related = ("article", "revision", "claim")
+    ordering = (
+        "-pk",
+    )  # the primary key's order: a page is its first rows, where (revision, start) sorted all
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        # A hundred rows must not carry a hundred revisions' texts.
+        return super().get_queryset(request).defer("revision__text", "revision__html")
+
+    @admin.display(description="Revision", ordering="revision__number")
+    def revision_number(self, suggestion: Suggestion) -> int:
+        return suggestion.revision.number
+
     readonly_fields = ("article", "revision", "kind", "start", "end", "text", "score", "figure_kind", "claim")
+
+
+class HistoryEventAdmin(LargeTableAdmin[Any], EventModelAdmin):
+    """One history table (a claim's, its tags', its sources'), newest first by its primary key."""
+
+    list_display = ("pgh_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pgh_context_id")
+    ordering = ("-pgh_id",)
+    list_filter = ["pgh_label"]
+
+    @property
+    def search_fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        # A claim's events, by its id: the indexed key (a claim's own events by the claim, a link's by its
+        # claim), where a search through the copied text would read every event.
+        names = {field.name for field in self.model._meta.fields}
+        return ("=claim__id",) if "claim" in names else ("=pgh_obj__id",)
+
+
+for _event_model in ("ClaimEvent", "ClaimTagEvent", "ClaimSourceEvent"):
+    admin.site.register(apps.get_model("annotations", _event_model), HistoryEventAdmin)

@@ -432,7 +432,10 @@ def _tags(found: str | None, alias: str) -> list[Tag]:
     return [Tag.from_db(alias, _TAG_FIELDS, [row[name] for name in _TAG_FIELDS]) for row in rows]
 
 
-_CLAIM_COLUMNS = [field for field in Claim._meta.concrete_fields if not field.primary_key]
+# Not the primary key nor what PostgreSQL generates (the search document).
+_CLAIM_COLUMNS = [
+    field for field in Claim._meta.concrete_fields if not (field.primary_key or field.generated)
+]
 _INSERT_CLAIM = (
     f"WITH claim AS (INSERT INTO {Claim._meta.db_table}"
     f" ({', '.join(f'"{field.column}"' for field in _CLAIM_COLUMNS)})"

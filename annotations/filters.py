@@ -8,10 +8,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import django_filters as filters
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from annotations.models import Article, Claim, ClaimSource, ClaimTag, Source, Tag
+from annotations.models import (
+    Article,
+    ArticleQuerySet,
+    Claim,
+    ClaimQuerySet,
+    ClaimSource,
+    ClaimTag,
+    Source,
+    Tag,
+)
 
 
 class CharInFilter(filters.BaseInFilter, filters.CharFilter):
@@ -33,16 +41,17 @@ _DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0
 NO_VERDICT = "none"
 
 
-def _on_domain(value: str, url_field: str) -> Q | None:
-    """URLs in `url_field` on the host `value` names or a subdomain of it, whatever the scheme, port and
-    path; None when no host is given (no filter). A value that is no host name matches nothing."""
+def _on_domain(value: str, host_field: str) -> Q | None:
+    """Sources whose URL's host (`Source.host_reversed`, reached by `host_field`) is the host `value` names
+    or a subdomain of it, whatever the scheme, port and path; None when no host is given (no filter). A
+    value that is no host name matches nothing."""
     domain = value.strip().lower().rstrip(".")
     if not domain:
         return None
     if not _DOMAIN.match(domain):
         return Q(pk__in=[])
-    regex = r"^https?://([^/?#]*\.)?" + re.escape(domain) + r"(:[0-9]+)?([/?#]|$)"
-    return Q(**{f"{url_field}__iregex": regex})
+    reversed_domain = domain[::-1]
+    return Q(**{host_field: reversed_domain}) | Q(**{f"{host_field}__startswith": reversed_domain + "."})
 
 
 class ClaimFilter(filters.FilterSet):
@@ -80,7 +89,11 @@ class ClaimFilter(filters.FilterSet):
     until = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="lt", help_text="Changed before (ISO 8601)."
     )
-    q = filters.CharFilter(method="filter_text", help_text="Words in the quote or the note.")
+    q = filters.CharFilter(
+        method="filter_text",
+        help_text="Words in the quote or the note: full-text search (English stemming, web-search syntax: "
+        '`"exact phrase"`, `or`, `-word`); whole words, not parts of words.',
+    )
 
     class Meta:
         model = Claim
@@ -108,16 +121,13 @@ class ClaimFilter(filters.FilterSet):
         return queryset.filter(verdict__in=["" if v == NO_VERDICT else v for v in value])
 
     def filter_source_domain(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
-        on_domain = _on_domain(value, "source__url")
+        on_domain = _on_domain(value, "source__host_reversed")
         if on_domain is None:
             return queryset
         return queryset.filter(Exists(ClaimSource.objects.filter(on_domain, claim=OuterRef("pk"))))
 
-    def filter_text(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
-        words = value.split()
-        for word in words:
-            queryset = queryset.filter(Q(exact__icontains=word) | Q(note__icontains=word))
-        return queryset
+    def filter_text(self, queryset: ClaimQuerySet, name: str, value: str) -> ClaimQuerySet:
+        return queryset.matching(value) if value.strip() else queryset
 
 
 class ArticleFilter(filters.FilterSet):
@@ -161,18 +171,10 @@ class ArticleFilter(filters.FilterSet):
         model = Article
         fields: list[str] = []
 
-    def search(self, queryset: QuerySet[Article], name: str, value: str) -> QuerySet[Article]:
-        query = SearchQuery(value, search_type="websearch", config="english")
-        vector = SearchVector("title", weight="A", config="english") + SearchVector(
-            "current_revision__text", weight="B", config="english"
-        )
-        # Match with @@ (ts_rank alone is never zero), then rank the matches: headline words weigh more.
-        # (The API's keyset pagination orders by id instead.)
-        return (
-            queryset.annotate(document=vector, rank=SearchRank(vector, query))
-            .filter(document=query)
-            .order_by("-rank", "-published_at", "-pk")
-        )
+    ranked = False  # the API pages by id; the article page ranks (web/filters.py)
+
+    def search(self, queryset: ArticleQuerySet, name: str, value: str) -> ArticleQuerySet:
+        return queryset.matching(value, ranked=self.ranked) if value.strip() else queryset
 
     def with_claims(self, queryset: QuerySet[Article], name: str, value: Any) -> QuerySet[Article]:
         claims = Claim.objects.filter(article=OuterRef("pk"))
@@ -200,7 +202,7 @@ class SourceFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_domain(self, queryset: QuerySet[Source], name: str, value: str) -> QuerySet[Source]:
-        on_domain = _on_domain(value, "url")
+        on_domain = _on_domain(value, "host_reversed")
         return queryset if on_domain is None else queryset.filter(on_domain)
 
     def filter_text(self, queryset: QuerySet[Source], name: str, value: str) -> QuerySet[Source]:

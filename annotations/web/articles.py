@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -17,13 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
 from annotations import services
-from annotations.filters import ArticleFilter
 from annotations.importing import ArticleInput, BadArticle, read_uploaded
 from annotations.models import Article, Claim, Source, User
 from annotations.roles import Action
 from annotations.web.access import get_article_for_user
-from annotations.web.filters import ClaimPageFilter
+from annotations.web.filters import ArticlePageFilter, ClaimPageFilter
 from annotations.web.forms import ArticleForm
+from annotations.web.paging import page_of
 from annotations.web.workspace import panel_context, workspace_context
 
 PAGE_SIZE = 25
@@ -52,8 +51,8 @@ def _partial(request: HtmxRequest, template: str, name: str) -> str:
 @login_required
 def article_list(request: HtmxRequest) -> HttpResponse:
     articles = Article.objects.visible_to(request.user).with_claim_counts().order_by("-published_at", "-pk")
-    found = ArticleFilter(request.GET, queryset=articles)
-    page = Paginator(found.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    found = ArticlePageFilter(request.GET, queryset=articles)
+    page = page_of(found.qs, PAGE_SIZE, request.GET.get("page"))
     response = TemplateResponse(
         request,
         _partial(request, "annotations/article_list.html", "results"),
@@ -137,7 +136,7 @@ def claim_list(request: HtmxRequest) -> HttpResponse:
         .order_by("-updated_at", "-pk")
     )
     found = ClaimPageFilter(request.GET, queryset=claims)
-    page = Paginator(found.qs, 50).get_page(request.GET.get("page"))
+    page = page_of(found.qs, 50, request.GET.get("page"))
     response = TemplateResponse(
         request,
         _partial(request, "annotations/claim_list.html", "results"),

@@ -1,13 +1,13 @@
 """Pickers for the HTML lists' filter forms, over the shared FilterSets of `annotations/filters.py`.
 
-The article list uses `annotations.filters.ArticleFilter` as it is; the claim list needs narrower pickers.
+The article list ranks what it finds; the claim list needs narrower pickers.
 """
 
 from __future__ import annotations
 
 import django_filters
 
-from annotations.filters import ClaimFilter
+from annotations.filters import ArticleFilter, ClaimFilter
 from annotations.models import Claim, Tag
 
 
@@ -33,3 +33,9 @@ class ClaimPageFilter(ClaimFilter):
     anchor_state = django_filters.ChoiceFilter(  # type: ignore[assignment]
         choices=Claim.AnchorState.choices, label="Anchor", empty_label="Any anchor"
     )
+
+
+class ArticlePageFilter(ArticleFilter):
+    """The API's article filters; a search here is ranked, best first (the API pages by id instead)."""
+
+    ranked = True

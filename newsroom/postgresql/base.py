@@ -13,11 +13,20 @@ from __future__ import annotations
 
 import select
 
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, features
 from psycopg import pq
 
 
+class DatabaseFeatures(features.DatabaseFeatures):
+    # Django asks the server's version to know whether PostgreSQL 18's virtual generated columns exist, and
+    # it asks while running the system checks, so `manage.py check` would need a database. The app's
+    # generated columns are all stored (db_persist=True), which every supported version has.
+    supports_virtual_generated_columns = False
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    features_class = DatabaseFeatures
+
     def is_usable(self) -> bool:
         connection = self.connection
         if connection is None or connection.closed:
