@@ -16,30 +16,24 @@ server of `DATABASE_URL`. Gunicorn runs with DEBUG off, two gthread workers (one
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import orjson
-import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _serve import free_port, peak_rss_during, quick, recreate_database, start_gunicorn, stop_gunicorn
+
 DATABASE = "newsroom_bench_api"
-QUICK = "--quick" in sys.argv
+QUICK = quick()
 ARTICLES, CLAIMS_PER_ARTICLE, LISTS = (20, 20, 50) if QUICK else (200, 20, 200)
 BIG = 10_000 if QUICK else 100_000
 WORDS = [
@@ -77,16 +71,7 @@ WORDS = [
 
 
 def database_url() -> str:
-    import psycopg
-    from psycopg import sql
-
-    from newsroom.database import embedded_database_url
-
-    base = urlsplit(os.environ.get("DATABASE_URL") or embedded_database_url())
-    with psycopg.connect(urlunsplit(base._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
-    return urlunsplit(base._replace(path="/" + DATABASE))
+    return recreate_database(DATABASE)
 
 
 def article_text(rng: random.Random) -> str:
@@ -114,37 +99,6 @@ class Client:
         response = self.connection.getresponse()
         data = response.read()
         return response.status, data, (time.perf_counter() - started) * 1000
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start_gunicorn(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = os.environ | {
-        "DATABASE_URL": url,
-        "DEBUG": "false",
-        "SECRET_KEY": "benchmark-only-secret-key-benchmark-only-secret-key",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "API_RATE_PER_TOKEN": "1000000/min",
-        "API_RATE_PER_USER": "1000000/min",
-        "LOG_LEVEL": "WARNING",
-        "STATIC_ROOT": str(ROOT / "static"),  # only to keep whitenoise quiet: the API serves no files
-    }
-    workers = ["-w", "2", "-k", "gthread", "--threads", "2", "--keep-alive", "30", "--log-level", "warning"]
-    command = [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "-b", f"127.0.0.1:{port}", *workers]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
 
 
 def floor_page(url: str, size: int) -> float:
@@ -211,29 +165,6 @@ def bulk_claims(url: str, user_id: int, per_article: int) -> None:
             " FROM annotations_claim c WHERE c.note = 'bulk'"
         )
         conn.execute("ANALYZE")
-
-
-def peak_rss_during[T](server: subprocess.Popen[bytes], work: Callable[[], T]) -> tuple[T, float]:
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        master = psutil.Process(server.pid)
-        while not done.is_set():
-            for worker in master.children():
-                with contextlib.suppress(psutil.Error):  # a worker may be restarting
-                    peak = max(peak, worker.memory_info().rss)
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    try:
-        result = work()
-    finally:
-        done.set()
-        sampler.join()
-    return result, peak / 2**20
 
 
 def main() -> None:
@@ -345,8 +276,7 @@ def main() -> None:
             worker_peak_rss_mb=peak_mb,
         )
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        stop_gunicorn(server)
     report(results)
 
 
