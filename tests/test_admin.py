@@ -76,3 +76,14 @@ def test_an_editor_without_staff_rights_cannot_enter_the_admin(client, editor):
     client.force_login(editor)
     response = client.get(reverse("admin:annotations_claim_changelist"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+
+
+def test_a_history_table_filters_by_kind_of_event(client, admin_user, article, editor):
+    claim = services.create_claim(article=article, by=editor, exact="160,000 asylum seekers")
+    claim.set_tags([Tag.objects.get(slug="statistic")], by=editor)  # an update event too
+    client.force_login(admin_user)
+    url = reverse("admin:annotations_claimevent_changelist")
+    inserts = client.get(url, {"pgh_label": "insert"}).content.decode()
+    updates = client.get(url, {"pgh_label": "update"}).content.decode()
+    assert "1 claim event" in inserts and "1 claim event" in updates
+    assert client.get(url, {"q": str(claim.pk)}).content.decode().count(">insert<") == 1
