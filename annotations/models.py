@@ -20,14 +20,14 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DEFAULT_DB_ALIAS, models
-from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, F, Func, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce, Length, Lower, Reverse
 from django.db.models.sql import Query
 from django.utils import timezone
 
 from annotations.roles import Action, Role, can
-from annotations.suggestions import shown_count
+from annotations.suggestions import covered_by, shown_count
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -715,29 +715,24 @@ class RateWindow(models.Model):
 
 class SuggestionQuerySet(models.QuerySet["Suggestion"]):
     def open(self) -> SuggestionQuerySet:
-        """Neither accepted as a claim nor dismissed, and not already covered by a claim on its revision
-        (words someone claimed by hand, or inside a longer claim, are not offered again)."""
-        covering = Claim.objects.filter(
-            article=OuterRef("article"),
-            revision=OuterRef("revision"),
-            start__lte=OuterRef("start"),
-            end__gte=OuterRef("end"),
-        )
-        return self.filter(dismissed_at__isnull=True, claim__isnull=True).exclude(Exists(covering))
+        """Neither accepted as a claim nor dismissed."""
+        return self.filter(dismissed_at__isnull=True, claim__isnull=True)
 
     def in_showing_order(self) -> SuggestionQuerySet:
         """The most check-worthy first, figures and sentences alike (one score), then in text order."""
         return self.order_by("-score", "start", "end", "pk")
 
-    def shown_on(self, revision: Revision) -> SuggestionQuerySet:
-        """What the page and the API offer on `revision`: its open suggestions, best first, at most
-        `SUGGESTIONS_PER_1000_WORDS` per thousand words of its text (a sliced queryset: filter before).
+    def shown_on(self, revision: Revision) -> list[Suggestion]:
+        """What the page and the API offer on `revision`: its open suggestions that no claim on it covers,
+        best first, at most `SUGGESTIONS_PER_1000_WORDS` per thousand words of its text.
 
         Capped here rather than when storing, so that dismissing or claiming one lets the next best in.
         """
+        covered = covered_by(list(Claim.objects.filter(revision=revision).values_list("start", "end")))
         found = self.filter(revision=revision).open().in_showing_order()
+        shown = [suggestion for suggestion in found if not covered(suggestion.start, suggestion.end)]
         limit = shown_count(revision.text, settings.SUGGESTIONS_PER_1000_WORDS)
-        return found if limit is None else found[:limit]
+        return shown if limit is None else shown[:limit]
 
 
 class Suggestion(models.Model):

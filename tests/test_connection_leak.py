@@ -24,6 +24,7 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUESTS = 300
+APPLICATION = "newsroom-leak-test"
 
 
 def _free_port() -> int:
@@ -38,13 +39,13 @@ def _database_url() -> str:
     return urlunsplit(url._replace(path="/" + quote(connection.settings_dict["NAME"], safe="")))
 
 
-def _backends() -> int:
-    """Connections to the test database other than this process's own."""
+def _backends(application: str) -> int:
+    """Connections to the test database from the server under test (named by its PGAPPNAME)."""
     with psycopg.connect(**connection.get_connection_params(), autocommit=True) as probe:
         row = probe.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND pid <> %s",
-            [connection.connection.info.backend_pid if connection.connection else 0],
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name = %s",
+            [application],
         ).fetchone()
     assert row is not None
     return int(row[0])
@@ -69,6 +70,7 @@ def _serve(command: list[str], port: int, extra_env: dict[str, str] | None = Non
         "SECRET_KEY": "test-only-secret-key-for-the-leak-test-0123456789abcdef",
         "NEWSROOM_ENV_FILE": os.devnull,
         "PYTHONUNBUFFERED": "1",
+        "PGAPPNAME": APPLICATION,  # libpq names the server's connections, so only they are counted
     }
     env.pop("CONN_MAX_AGE", None)
     server = subprocess.Popen(
@@ -128,7 +130,7 @@ def test_fresh_connections_leave_no_database_connections_behind(kind: str) -> No
     server = _serve(SERVERS[kind](port), port)
     try:
         statuses = [_get(port, "/healthz") for _ in range(REQUESTS)]
-        left = _backends()
+        left = _backends(APPLICATION)
     finally:
         _stop(server)
     assert statuses == [200] * REQUESTS

@@ -13,7 +13,7 @@ from annotations.suggestions.ranker import (
 )
 from annotations.suggestions.sentences import Span, split_sentences
 from annotations.suggestions.spotter import Figure, FigureKind, spot_figures
-from annotations.suggestions.suggest import Suggested, shown_count, suggest
+from annotations.suggestions.suggest import Suggested, covered_by, shown_count, suggest
 
 __all__ = [
     "DEFAULT_MODEL_PATH",
@@ -23,6 +23,7 @@ __all__ = [
     "ScoredSentence",
     "Span",
     "Suggested",
+    "covered_by",
     "load_ranker",
     "score_article",
     "shown_count",

@@ -8,7 +8,9 @@ cost $5") stays below a strong sentence without one.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -81,3 +83,19 @@ def shown_count(text: str, per_1000_words: float) -> int | None:
     if per_1000_words <= 0:
         return None
     return max(MINIMUM_SHOWN, math.ceil(word_count(text) * per_1000_words / 1000))
+
+
+def covered_by(claims: list[tuple[int, int]]) -> Callable[[int, int], bool]:
+    """Whether a span lies inside one of `claims` (start, end spans): words someone claimed, or inside a
+    longer claim, are not suggested again. Sorted once with the furthest end reached so far, so a check is
+    a binary search: on a 1,500-claim article the same test in SQL compared every suggestion with every
+    claim (150-300 ms for each save)."""
+    spans = sorted(claims)
+    starts = [start for start, _ in spans]
+    furthest = list(itertools.accumulate((end for _, end in spans), max))
+
+    def covered(start: int, end: int) -> bool:
+        before = bisect.bisect_right(starts, start)  # the claims starting at or before `start`
+        return before > 0 and furthest[before - 1] >= end
+
+    return covered

@@ -282,3 +282,13 @@ def test_metrics() -> None:
     assert average_precision(labels, scores) == pytest.approx((1 / 2 + 2 / 3) / 2)
     assert precision_at(labels, scores, 2) == 0.5
     assert average_precision([0, 0], [0.1, 0.2]) == 0.0
+
+
+def test_a_span_is_covered_only_by_a_claim_around_all_of_it():
+    from annotations.suggestions import covered_by
+
+    covered = covered_by([(50, 60), (0, 10), (5, 40)])
+    assert covered(0, 10) and covered(6, 39) and covered(52, 60)  # exactly, inside, inside another
+    assert not covered(35, 45)  # overlaps a claim's end
+    assert not covered(45, 55)  # overlaps a claim's start
+    assert not covered(61, 70) and not covered_by([])(0, 1)
