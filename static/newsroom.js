@@ -46,13 +46,29 @@ export function selectionOffsets() {
   };
 }
 
-function toast(message) {
-  const box = document.getElementById("toast");
+// A message for the editor, with the way forward when there is one (a link to reload the article).
+// Shown in the panel when the failed request came from it, else in the toast; never as HTML.
+function say(message, { where = null, reload = false } = {}) {
+  const box = where || document.getElementById("toast");
   if (!box) return;
-  box.textContent = message;
+  box.replaceChildren(document.createTextNode(message));
+  if (reload) {
+    const link = document.createElement("a");
+    link.href = workspace.dataset.articleUrl;
+    link.className = "reload";
+    link.textContent = "Reload the article";
+    box.append(" ", link);
+  }
   box.hidden = false;
-  clearTimeout(box._timer);
-  box._timer = setTimeout(() => (box.hidden = true), 6000);
+  if (box.id === "toast") {
+    clearTimeout(box._timer);
+    // A message with a link stays until it is used or replaced: it is the way on.
+    if (!reload) box._timer = setTimeout(() => (box.hidden = true), 6000);
+  }
+}
+
+function toast(message) {
+  say(message);
 }
 
 function updateClaimButton() {
@@ -75,6 +91,9 @@ function claimSelection() {
     toast("Select the words of the claim in the article text first.");
     return;
   }
+  if (!mayLeaveDraft()) return;
+  focusPanelAfterSwap = true;
+  askedAlready = true;
   htmx.ajax("POST", workspace.dataset.createUrl, {
     target: "#claim-detail",
     swap: "outerHTML",
@@ -85,9 +104,13 @@ function claimSelection() {
   updateClaimButton();
 }
 
-function openClaim(id) {
+let askedAlready = false;
+
+function openClaim(id, { asked = false } = {}) {
   const link = document.querySelector(`#claim-item-${id} a`);
-  if (link) htmx.trigger(link, "click");
+  if (!link) return;
+  askedAlready = asked; // `leavingDraft` is not to ask a second time
+  htmx.trigger(link, "click");
 }
 
 function selectedClaimId() {
@@ -96,7 +119,7 @@ function selectedClaimId() {
 }
 
 // Mark the open claim in the list and in the text, so both sides show the same selection.
-function reflectSelection() {
+function reflectSelection({ scroll = true } = {}) {
   const id = selectedClaimId();
   document.querySelectorAll(".claim-item[aria-current]").forEach((el) => el.removeAttribute("aria-current"));
   document.querySelectorAll("mark.hl.selected").forEach((el) => el.classList.remove("selected"));
@@ -104,7 +127,7 @@ function reflectSelection() {
   const item = document.getElementById(`claim-item-${id}`);
   if (item) {
     item.setAttribute("aria-current", "true");
-    item.scrollIntoView({ block: "nearest" });
+    if (scroll) item.scrollIntoView({ block: "nearest" });
   }
   const marks = document.querySelectorAll("mark.hl");
   let first = null;
@@ -114,7 +137,7 @@ function reflectSelection() {
       first = first || mark;
     }
   });
-  if (first) first.scrollIntoView({ block: "nearest" });
+  if (first && scroll) first.scrollIntoView({ block: "nearest" });
   const url = new URL(window.location.href);
   url.searchParams.set("claim", id);
   history.replaceState(null, "", url);
@@ -125,7 +148,9 @@ function step(delta) {
   if (!items.length) return;
   const index = items.findIndex((el) => el.dataset.claim === selectedClaimId());
   const next = index === -1 ? (delta > 0 ? 0 : items.length - 1) : (index + delta + items.length) % items.length;
-  openClaim(items[next].dataset.claim);
+  if (!mayLeaveDraft()) return;
+  focusPanelAfterSwap = true;
+  openClaim(items[next].dataset.claim, { asked: true });
 }
 
 function toggleShortcutTag(n) {
@@ -134,6 +159,7 @@ function toggleShortcutTag(n) {
   const tag = document.querySelectorAll("[data-shortcut-tag]")[n - 1];
   if (!current || !current.dataset.claim || !tag) return;
   htmx.ajax("POST", current.dataset.toggleUrl, {
+    source: current, // from the panel itself: its drafts are kept, not asked about
     target: "#claim-detail",
     swap: "outerHTML",
     values: { tag: tag.dataset.shortcutTag, version: current.dataset.version },
@@ -144,6 +170,7 @@ function toggleShortcutTag(n) {
 function closePanel() {
   const current = panel();
   if (!current || !current.dataset.claim) return false;
+  if (!mayLeaveDraft()) return true;
   current.outerHTML =
     '<section id="claim-detail" class="panel empty" aria-live="polite"><p>Select a claim to see and edit it.</p></section>';
   reflectSelection();
@@ -156,12 +183,263 @@ function closePanel() {
 function toggleHelp(show) {
   const overlay = document.getElementById("shortcuts");
   if (!overlay) return;
-  overlay.hidden = show === undefined ? !overlay.hidden : !show;
-  if (!overlay.hidden) overlay.querySelector("button").focus();
+  const opening = show === undefined ? overlay.hidden : show;
+  if (opening === !overlay.hidden) return;
+  overlay.hidden = !opening;
+  if (opening) {
+    focusBeforeHelp = document.activeElement;
+    overlay.querySelector("button").focus();
+  } else if (focusBeforeHelp && document.contains(focusBeforeHelp)) {
+    focusBeforeHelp.focus();
+  }
+}
+
+// --- Failures: every failed htmx request says what happened, in place, with the way forward. ---------------
+
+const FAILURE = {
+  400: "The request was not understood, so nothing was saved.",
+  403: "That was refused: your role may not do it, or your session has ended.",
+  404: "That is no longer here: someone may have deleted it.",
+  409: "Someone else changed this meanwhile; nothing was overwritten.",
+  422: "That could not be saved as it was.",
+};
+
+function isWholePage(xhr) {
+  return /^\s*(<!doctype|<html)/i.test(xhr.responseText || "");
+}
+
+function failed(elt, xhr) {
+  let message;
+  if (!xhr) {
+    message = "The server could not be reached, so nothing was saved. Check the connection and try again.";
+  } else if (isWholePage(xhr) && new URL(xhr.responseURL || location.href).pathname.startsWith("/accounts/login/")) {
+    message = "Your session has ended, so nothing was saved. Sign in again (your typed text is still here).";
+  } else if ((xhr.getResponseHeader("Content-Type") || "").startsWith("text/plain") && xhr.responseText) {
+    message = xhr.responseText; // our own message: plain text, shown as text
+  } else if (xhr.status >= 500) {
+    message = "Something went wrong on the server, so nothing was saved.";
+  } else {
+    message = FAILURE[xhr.status] || `The request failed (HTTP ${xhr.status}), so nothing was saved.`;
+  }
+  const current = panel();
+  let where = null;
+  if (current && elt && current.contains(elt)) {
+    where = current.querySelector(".failure");
+    if (!where) {
+      where = document.createElement("p");
+      where.className = "error failure";
+      where.setAttribute("role", "alert");
+      current.querySelector(".panel-head").after(where);
+    }
+  }
+  say(message, { where, reload: Boolean(xhr) });
+}
+
+// --- Drafts: what an editor typed in the panel and has not saved is never dropped. -----------------------
+// A field's draft is its value where it differs from the value the server rendered (defaultValue,
+// defaultChecked, defaultSelected). Search boxes only filter, so they are no draft.
+
+function fieldKey(field) {
+  const form = field.form ? field.form.getAttribute("action") : "";
+  return `${form} ${field.name} ${field.type === "checkbox" || field.type === "radio" ? field.value : ""}`;
+}
+
+function serverValue(field) {
+  if (field.type === "checkbox" || field.type === "radio") return field.defaultChecked;
+  if (field.tagName === "SELECT") {
+    const chosen = Array.from(field.options).find((o) => o.defaultSelected) || field.options[0];
+    return chosen ? chosen.value : "";
+  }
+  return field.defaultValue;
+}
+
+function currentValue(field) {
+  return field.type === "checkbox" || field.type === "radio" ? field.checked : field.value;
+}
+
+function draftFields(container, except = null) {
+  if (!container || !container.dataset.claim) return [];
+  return Array.from(container.querySelectorAll("form input, form textarea, form select")).filter(
+    (field) =>
+      field.name && field.type !== "hidden" && field.type !== "search" && !field.disabled &&
+      field.form !== except && currentValue(field) !== serverValue(field),
+  );
+}
+
+let draft = null;
+
+// Before the panel is replaced: remember the drafts, except those of a form whose save just succeeded.
+function keepDraft(elt, status) {
+  const current = panel();
+  const submitted = elt && elt.closest ? elt.closest("form") : null;
+  const saved = status >= 200 && status < 300 ? submitted : null;
+  const fields = draftFields(current, saved);
+  draft = fields.length
+    ? {
+        claim: current.dataset.claim,
+        fields: fields.map((f) => ({ key: fieldKey(f), was: serverValue(f), value: currentValue(f), label: f.name })),
+      }
+    : null;
+}
+
+// After: put each draft back where the server did not change that field meanwhile; where it did (a
+// colleague's edit), keep the new value in the field and show the draft beside it.
+function restoreDraft() {
+  const current = panel();
+  const kept = draft;
+  draft = null;
+  if (!kept || !current || current.dataset.claim !== kept.claim) return;
+  const fields = new Map(
+    Array.from(current.querySelectorAll("form input, form textarea, form select")).map((f) => [fieldKey(f), f]),
+  );
+  for (const { key, was, value, label } of kept.fields) {
+    const field = fields.get(key);
+    if (!field) continue;
+    if (serverValue(field) === was) {
+      if (field.type === "checkbox" || field.type === "radio") field.checked = value;
+      else field.value = value;
+    } else if (typeof value === "string" && value !== currentValue(field)) {
+      const note = document.createElement("p");
+      note.className = "draft-kept";
+      note.textContent = `Your unsaved ${label} (not applied: it was changed meanwhile): ${value}`;
+      field.after(note);
+    }
+  }
+}
+
+// Leaving the open claim (another claim, a new one, closing it) with drafts asks first.
+function mayLeaveDraft() {
+  if (!draftFields(panel()).length) return true;
+  return window.confirm("This claim has changes you have not saved. Leave them and go on?");
+}
+
+function leavingDraft(elt, target) {
+  const current = panel();
+  const asked = askedAlready;
+  askedAlready = false;
+  if (asked || !target || target.id !== "claim-detail" || !current) return true;
+  if (elt && current.contains(elt)) return true; // the panel's own forms keep their drafts (keepDraft)
+  return mayLeaveDraft();
+}
+
+// --- Highlights restyled from a swapped-in list item: a change of status re-sends no text. --------------
+
+function restyleMarks() {
+  document.querySelectorAll(".claim-item[data-mark-look]").forEach((item) => {
+    const look = item.dataset.markLook.split(" ");
+    document.querySelectorAll(`mark.hl[data-claim="${item.dataset.claim}"]`).forEach((mark) => {
+      const keep = Array.from(mark.classList).filter((c) => !/^(status|anchor)-/.test(c));
+      mark.className = [...keep, ...look].join(" ");
+      mark.title = item.dataset.markTitle;
+    });
+    delete item.dataset.markLook;
+    delete item.dataset.markTitle;
+  });
+}
+
+// --- Focus: a claim that opens by the keyboard or is just made is brought into view and focused. -------
+
+let focusPanelAfterSwap = false;
+
+function bringPanelIntoView() {
+  const current = panel();
+  if (!current) return;
+  current.scrollIntoView({ block: "start" });
+  current.focus({ preventScroll: true });
+}
+
+// --- A caret in the article text, so that a keyboard can select and claim (caret browsing). ------------
+// The text is focusable (tabindex=0); the arrows move a collapsed selection, Shift extends it.
+
+const CARET_KEYS = {
+  ArrowLeft: ["backward", "character"],
+  ArrowRight: ["forward", "character"],
+  ArrowUp: ["backward", "line"],
+  ArrowDown: ["forward", "line"],
+  Home: ["backward", "lineboundary"],
+  End: ["forward", "lineboundary"],
+};
+
+function placeCaretInView(container) {
+  const selection = window.getSelection();
+  if (selection.rangeCount && container.contains(selection.anchorNode)) return;
+  const box = container.getBoundingClientRect();
+  const y = Math.min(Math.max(box.top, 0) + 12, window.innerHeight - 1);
+  const range = document.caretRangeFromPoint ? document.caretRangeFromPoint(box.left + 2, y) : null;
+  if (range && container.contains(range.startContainer)) selection.collapse(range.startContainer, range.startOffset);
+  else selection.collapse(container, 0);
+}
+
+function moveCaret(event) {
+  const container = text();
+  if (!container || event.target !== container || event.metaKey) return false;
+  let [direction, unit] = CARET_KEYS[event.key] || [];
+  if (!unit) return false;
+  if (event.ctrlKey || event.altKey) unit = unit === "character" ? "word" : unit === "line" ? "sentence" : unit;
+  placeCaretInView(container);
+  window.getSelection().modify(event.shiftKey ? "extend" : "move", direction, unit);
+  showCaret();
+  return true;
+}
+
+function showCaret() {
+  const container = text();
+  let caret = document.getElementById("text-caret");
+  const selection = window.getSelection();
+  const active = container && document.activeElement === container && selection.rangeCount;
+  if (!active) {
+    if (caret) caret.hidden = true;
+    return;
+  }
+  const range = selection.getRangeAt(0).cloneRange();
+  range.collapse(selection.focusNode === range.endContainer && selection.focusOffset === range.endOffset ? false : true);
+  const rect = range.getClientRects()[0] || range.getBoundingClientRect();
+  if (!rect || (!rect.height && !rect.top)) return;
+  if (!caret) {
+    caret = document.createElement("span");
+    caret.id = "text-caret";
+    caret.className = "text-caret";
+    caret.setAttribute("aria-hidden", "true");
+    document.body.append(caret); // outside the text, so that its characters stay the revision's
+  }
+  caret.hidden = false;
+  caret.style.left = `${rect.left + window.scrollX}px`;
+  caret.style.top = `${rect.top + window.scrollY}px`;
+  caret.style.height = `${rect.height || 20}px`;
+}
+
+// --- The shortcuts dialog is modal: Tab stays in it; Esc closes it and gives focus back. ----------------
+
+let focusBeforeHelp = null;
+
+function trapFocus(event, overlay) {
+  const focusable = Array.from(overlay.querySelectorAll("button, a[href], input, select, textarea, [tabindex]")).filter(
+    (el) => !el.disabled && el.tabIndex >= 0,
+  );
+  if (!focusable.length) return;
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  const inside = overlay.contains(document.activeElement);
+  if (event.shiftKey && (document.activeElement === first || !inside)) {
+    last.focus();
+    event.preventDefault();
+  } else if (!event.shiftKey && (document.activeElement === last || !inside)) {
+    first.focus();
+    event.preventDefault();
+  }
 }
 
 if (workspace) {
-  document.addEventListener("selectionchange", updateClaimButton);
+  document.addEventListener("selectionchange", () => {
+    updateClaimButton();
+    showCaret();
+  });
+  text().addEventListener("focus", () => {
+    // Tabbing in puts a caret at the top of what is on screen; a click places its own.
+    if (text().matches(":focus-visible")) placeCaretInView(text());
+    showCaret();
+  });
+  text().addEventListener("blur", showCaret);
 
   document.addEventListener("click", (event) => {
     const action = event.target.closest("[data-action]");
@@ -215,21 +493,75 @@ if (workspace) {
     });
   });
 
-  document.addEventListener("htmx:afterSettle", reflectSelection);
-  document.addEventListener("htmx:responseError", (event) => {
+  document.addEventListener("htmx:afterSettle", (event) => {
+    restyleMarks();
+    // Once per answer, for the panel (out-of-band parts settle too, and must not scroll the page back).
+    if (!event.detail.target || event.detail.target.id !== "claim-detail") return;
+    const created = event.detail.xhr && event.detail.xhr.status === 201; // a claim just made
+    const focus = focusPanelAfterSwap || created;
+    focusPanelAfterSwap = false;
+    reflectSelection({ scroll: !focus });
+    if (focus) bringPanelIntoView();
+  });
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    if (!leavingDraft(event.detail.elt, event.detail.target)) event.preventDefault();
+  });
+  document.addEventListener("htmx:beforeSwap", (event) => {
     const xhr = event.detail.xhr;
-    toast(xhr.status >= 500 ? "Something went wrong on the server; nothing was saved." : xhr.responseText);
+    if (event.detail.shouldSwap && isWholePage(xhr)) {
+      // A whole document (the sign-in page after a session ended, an error page) is never a fragment.
+      event.detail.shouldSwap = false;
+      failed(event.detail.requestConfig.elt, xhr);
+      return;
+    }
+    if (event.detail.shouldSwap && event.detail.target && event.detail.target.id === "claim-detail") {
+      keepDraft(event.detail.requestConfig.elt, xhr.status);
+    }
+  });
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target && event.detail.target.id === "claim-detail") restoreDraft();
+  });
+  document.addEventListener("htmx:responseError", (event) => failed(event.detail.elt, event.detail.xhr));
+  document.addEventListener("htmx:sendError", (event) => failed(event.detail.elt, null));
+  document.addEventListener("htmx:oobBeforeSwap", (event) => {
+    // A suggestion re-seated in its ranked place (the list is capped) replaces its old copy, if any.
+    const fragment = event.detail.fragment;
+    const seat = fragment && fragment.classList && fragment.classList.contains("suggestion-item-seat") ? fragment : null;
+    if (!seat) return;
+    for (const item of seat.children) {
+      const old = document.getElementById(item.id);
+      if (old && old !== event.detail.target) old.remove();
+    }
+  });
+  document.addEventListener("htmx:oobErrorNoTarget", (event) => {
+    // A new claim's neighbour in the list is not on this page (a colleague's claim since it loaded):
+    // the item still goes in the list, at its end.
+    const content = event.detail.content;
+    const list = document.getElementById("claim-list");
+    if (content && content.classList && content.classList.contains("claim-item-insert") && list) {
+      list.append(...content.children);
+    }
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (draftFields(panel()).length) event.preventDefault();
   });
 
   document.addEventListener("keydown", (event) => {
+    const overlay = document.getElementById("shortcuts");
+    const helpOpen = overlay && !overlay.hidden;
+    if (helpOpen && event.key === "Tab") return trapFocus(event, overlay);
+    if (!helpOpen && moveCaret(event)) {
+      event.preventDefault();
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const typing = event.target.closest("input, textarea, select, [contenteditable]");
     if (event.key === "Escape") {
-      if (!document.getElementById("shortcuts").hidden) toggleHelp(false);
+      if (helpOpen) toggleHelp(false);
       else if (!typing) closePanel();
       return;
     }
-    if (typing) return;
+    if (typing || (helpOpen && event.key !== "?")) return;
     if (event.key === "c") claimSelection();
     else if (event.key === "j") step(1);
     else if (event.key === "k") step(-1);

@@ -1,16 +1,20 @@
 """HTML views that change claims. Every one: POST with CSRF, the claim through `access`, the work in services.
 
-Responses are the claim panel (and, when highlights change, the article text and claim list out of band),
-so the page updates without a reload; without htmx, each view redirects back to the article.
+Responses are the claim panel plus, out of band, only what the change touched (`workspace.Change`: that
+claim's list item, the parts of the text under its highlights, the counts, the attention list), so the
+page updates without a reload; without htmx, each view redirects back to the article. A failure inside
+htmx answers a short plain-text message that the page shows in place (`_htmx_errors`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest, ValidationError
-from django.http import HttpResponse
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,16 +22,52 @@ from django.views.decorators.http import require_GET, require_POST
 
 from annotations import services
 from annotations.history import changes_since, history_entries
-from annotations.models import Claim, Tag, User
+from annotations.models import Claim, Suggestion, Tag, User
 from annotations.roles import Action
 from annotations.web.access import get_article_for_user, get_claim_for_user, get_suggestion_for_user
 from annotations.web.articles import HtmxRequest
 from annotations.web.forms import ClaimEditForm, SourceAttachForm, SpanForm
-from annotations.web.workspace import SHOW_SUGGESTIONS, panel_context, suggestions_shown, workspace_context
+from annotations.web.workspace import (
+    SHOW_SUGGESTIONS,
+    Change,
+    Span,
+    panel_context,
+    suggestions_shown,
+    update_context,
+)
 
 PANEL = "annotations/claim_panel.html#panel"
 REFUSALS = (services.StaleEdit, ValidationError)  # what a service raises to refuse a change: see `_refused`
-WORKSPACE = "annotations/article_workspace_update.html"
+UPDATE = "annotations/article_workspace_update.html"
+
+View = Callable[..., HttpResponse]
+# A failure inside htmx: its status, and the message when the exception carries none.
+FAILURES: dict[type[Exception], tuple[int, str]] = {
+    Http404: (404, "This is no longer here; reload the article."),
+    PermissionDenied: (403, "Your role may not do that."),
+    BadRequest: (400, "The request was incomplete; reload the article."),
+}
+
+
+def _htmx_errors(view: View) -> View:
+    """Answer an htmx request that fails with its message as plain text, for newsroom.js to show in place.
+
+    Django's own answers are whole pages (with DEBUG on, the debug page), which must never land inside
+    the workspace; a full page load still gets them.
+    """
+
+    @wraps(view)
+    def answer(request: HtmxRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except tuple(FAILURES) as error:
+            if not request.htmx:
+                raise
+            status, default = next(v for kind, v in FAILURES.items() if isinstance(error, kind))
+            message = str(error) or default
+            return HttpResponse(message[:1].upper() + message[1:], status=status, content_type="text/plain")
+
+    return answer
 
 
 def _user(request: HtmxRequest) -> User:
@@ -44,24 +84,31 @@ def _panel(request: HtmxRequest, claim: Claim, status: int = 200, **extra: Any) 
     return TemplateResponse(request, PANEL, panel_context(request, claim, **extra), status=status)
 
 
-def _workspace(
-    request: HtmxRequest, claim: Claim | None, article_id: int, status: int = 200, **extra: Any
+def _answer(
+    request: HtmxRequest,
+    claim: Claim | None,
+    article_id: int,
+    change: Change,
+    status: int = 200,
+    **extra: Any,
 ) -> HttpResponse:
-    """The panel plus the article text and claim list, swapped out of band: highlights changed."""
+    """The panel plus, out of band, what `change` says changed (`workspace.update_context`)."""
     if not request.htmx:
         anchor = f"?claim={claim.pk}#claim-{claim.pk}" if claim else ""
         return redirect(reverse("article_detail", args=[article_id]) + anchor)
     article = get_article_for_user(request, article_id)
-    context = workspace_context(request, article, oob=True, selected_id=claim.pk if claim else None)
-    if claim is not None:
-        context |= panel_context(request, claim, **extra)
-    else:
-        context |= extra
-    return TemplateResponse(request, WORKSPACE, context, status=status)
+    context = update_context(request, article, claim, change)
+    return TemplateResponse(request, UPDATE, context | extra, status=status)
+
+
+def _on_current_text(claim: Claim) -> list[Span]:
+    """The claim's words in its article's current text: none for a claim left on an older revision."""
+    return [(claim.start, claim.end)] if claim.revision_id == claim.article.current_revision_id else []
 
 
 @require_GET
 @login_required
+@_htmx_errors
 def claim_panel(request: HtmxRequest, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, pk)
     return _panel(request, claim)
@@ -69,6 +116,7 @@ def claim_panel(request: HtmxRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@_htmx_errors
 def claim_create(request: HtmxRequest, article_pk: int) -> HttpResponse:
     article = get_article_for_user(request, article_pk)
     form = SpanForm(request.POST)
@@ -91,11 +139,13 @@ def claim_create(request: HtmxRequest, article_pk: int) -> HttpResponse:
         )
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain")
-    return _workspace(request, claim, article.pk, status=201)
+    words = [(claim.start, claim.end)]
+    return _answer(request, claim, article.pk, Change(marks=words, item="place", claimed=words), status=201)
 
 
 @require_POST
 @login_required
+@_htmx_errors
 def claim_update(request: HtmxRequest, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, pk)
     user = _user(request)
@@ -116,7 +166,14 @@ def claim_update(request: HtmxRequest, pk: int) -> HttpResponse:
         claim = services.update_claim(claim=claim, by=user, expected_version=data["version"], **changes)
     except REFUSALS as refusal:
         return _refused(request, claim, refusal, attempted=changes)
-    return _workspace(request, claim, claim.article_id, saved=True)
+    return _answer(request, claim, claim.article_id, _edited(claim), saved=True)
+
+
+def _edited(claim: Claim) -> Change:
+    """A change to a claim's fields: its list item (which restyles its highlights, see
+    `fragments.claim_items`) and, while it is on the attention list, that list (whose forms carry the
+    claim's version)."""
+    return Change(attention=claim.needs_attention)
 
 
 def _refused(
@@ -151,6 +208,7 @@ def _conflict(request: HtmxRequest, stale: services.StaleEdit, attempted: dict[s
 
 @require_POST
 @login_required
+@_htmx_errors
 def claim_toggle_tag(request: HtmxRequest, pk: int) -> HttpResponse:
     """The `1`–`9` shortcuts: add the tag if the claim lacks it, remove it otherwise."""
     claim = get_claim_for_user(request, pk)
@@ -165,11 +223,12 @@ def claim_toggle_tag(request: HtmxRequest, pk: int) -> HttpResponse:
         )
     except REFUSALS as refusal:
         return _refused(request, claim, refusal, attempted={"tags": tags})
-    return _workspace(request, claim, claim.article_id)
+    return _answer(request, claim, claim.article_id, _edited(claim))
 
 
 @require_POST
 @login_required
+@_htmx_errors
 def claim_attach_source(request: HtmxRequest, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, pk)
     user = _user(request)
@@ -191,11 +250,12 @@ def claim_attach_source(request: HtmxRequest, pk: int) -> HttpResponse:
         )
     except REFUSALS as refusal:
         return _refused(request, claim, refusal, error_key="source_error")
-    return _workspace(request, claim, claim.article_id)
+    return _answer(request, claim, claim.article_id, _edited(claim))
 
 
 @require_POST
 @login_required
+@_htmx_errors
 def claim_detach_source(request: HtmxRequest, pk: int, source_pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, pk)
     link = claim.claim_sources.filter(source_id=source_pk).select_related("source").first()
@@ -207,23 +267,26 @@ def claim_detach_source(request: HtmxRequest, pk: int, source_pk: int) -> HttpRe
         )
     except REFUSALS as refusal:
         return _refused(request, claim, refusal)
-    return _workspace(request, claim, claim.article_id)
+    return _answer(request, claim, claim.article_id, _edited(claim))
 
 
 @require_POST
 @login_required
+@_htmx_errors
 def claim_delete(request: HtmxRequest, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, pk)
-    article_id = claim.article_id
+    article_id, gone = claim.article_id, _on_current_text(claim)
+    change = Change(marks=gone, item=None, removed=claim.pk, attention=claim.needs_attention, released=gone)
     try:
         services.delete_claim(claim=claim, by=_user(request), expected_version=_version(request))
     except REFUSALS as refusal:
         return _refused(request, claim, refusal)
-    return _workspace(request, None, article_id)
+    return _answer(request, None, article_id, change)
 
 
 @require_POST
 @login_required
+@_htmx_errors
 def claim_reattach(request: HtmxRequest, pk: int) -> HttpResponse:
     """Re-attach an orphaned or changed claim to the text the editor selected in the current revision."""
     claim = get_claim_for_user(request, pk)
@@ -231,6 +294,7 @@ def claim_reattach(request: HtmxRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _panel(request, claim, status=422, error="Select the new text first, then re-attach.")
     span = form.cleaned_data
+    was = _on_current_text(claim)
     try:
         claim = services.reattach_claim(
             claim=claim,
@@ -242,11 +306,16 @@ def claim_reattach(request: HtmxRequest, pk: int) -> HttpResponse:
         )
     except REFUSALS as refusal:
         return _refused(request, claim, refusal)
-    return _workspace(request, claim, claim.article_id)
+    now = _on_current_text(claim)
+    change = Change(
+        marks=was + now, item="place", removed=claim.pk, attention=True, claimed=now, released=was
+    )
+    return _answer(request, claim, claim.article_id, change)
 
 
 @require_POST
 @login_required
+@_htmx_errors
 def claim_dismiss(request: HtmxRequest, pk: int) -> HttpResponse:
     """Take an orphaned or changed claim off the article's attention list (it is kept, not deleted)."""
     claim = get_claim_for_user(request, pk)
@@ -254,11 +323,12 @@ def claim_dismiss(request: HtmxRequest, pk: int) -> HttpResponse:
         claim = services.dismiss_attention(claim=claim, by=_user(request), expected_version=_version(request))
     except REFUSALS as refusal:
         return _refused(request, claim, refusal)
-    return _workspace(request, claim, claim.article_id)
+    return _answer(request, claim, claim.article_id, Change(attention=True))
 
 
 @require_GET
 @login_required
+@_htmx_errors
 def claim_history(request: HtmxRequest, pk: int) -> HttpResponse:
     claim = get_claim_for_user(request, pk)
     template = "annotations/claim_history.html#history" if request.htmx else "annotations/claim_history.html"
@@ -274,6 +344,7 @@ def _version(request: HtmxRequest) -> int:
 
 @require_POST
 @login_required
+@_htmx_errors
 def suggestions_toggle(request: HtmxRequest, article_pk: int) -> HttpResponse:
     """Show or hide the suggested sentences and figures (remembered for this editor's session)."""
     article = get_article_for_user(request, article_pk)
@@ -283,18 +354,31 @@ def suggestions_toggle(request: HtmxRequest, article_pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@_htmx_errors
 def suggestion_accept(request: HtmxRequest, pk: int) -> HttpResponse:
     suggestion = get_suggestion_for_user(request, pk)
     try:
         claim = services.accept_suggestion(suggestion=suggestion, by=_user(request))
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=400, content_type="text/plain")
-    return _workspace(request, claim, suggestion.article_id, status=201)
+    words = [(claim.start, claim.end)]
+    change = Change(marks=words, item="place", claimed=words, dismissed=[suggestion.pk])
+    return _answer(request, claim, suggestion.article_id, change, status=201)
 
 
 @require_POST
 @login_required
+@_htmx_errors
 def suggestion_dismiss(request: HtmxRequest, pk: int) -> HttpResponse:
     suggestion = get_suggestion_for_user(request, pk)
     services.dismiss_suggestion(suggestion=suggestion, by=_user(request))
-    return _workspace(request, None, suggestion.article_id, empty_message="Suggestion dismissed.")
+    # A dismissal holds for every suggestion of the same words in the article (`services`).
+    same = list(
+        Suggestion.objects.filter(
+            revision_id=suggestion.revision_id, text=suggestion.text, dismissed_at__isnull=False
+        ).values_list("pk", "start", "end")
+    )
+    change = Change(
+        marks=[(start, end) for _, start, end in same], item=None, dismissed=[pk for pk, *_ in same]
+    )
+    return _answer(request, None, suggestion.article_id, change, empty_message="Suggestion dismissed.")

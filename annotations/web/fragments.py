@@ -9,7 +9,8 @@ that (BENCHMARKS.md). Every value is escaped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.utils.html import escape
@@ -69,8 +70,8 @@ def article_text(
             )
         if claim_ids:
             claim = claims[claim_ids[0]]  # the innermost claim decides the colour
-            title = STATUS[claim.status] + (f" · {VERDICT[claim.verdict]}" if claim.verdict else "")
-            classes = f"hl depth-{min(len(claim_ids), 3)} status-{claim.status} anchor-{claim.anchor_state}"
+            look, title = _look(claim)
+            classes = f"hl depth-{min(len(claim_ids), 3)} {look}"
             classes += " selected" if claim.pk == selected else ""
             piece = (
                 f'<mark class="{classes}" data-claim="{claim.pk}" '
@@ -80,10 +81,59 @@ def article_text(
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped or built from integers
 
 
-def claim_items(claims: Iterable[ClaimRow], selected: int | None, panel_url: str) -> SafeString:
-    """The side list; `panel_url` has a `0` where the claim id goes."""
+def _look(claim: ClaimRow) -> tuple[str, str]:
+    """The classes and title a claim gives the highlights it is the innermost claim of."""
+    title = STATUS[claim.status] + (f" · {VERDICT[claim.verdict]}" if claim.verdict else "")
+    return f"status-{claim.status} anchor-{claim.anchor_state}", title
+
+
+def part_id(revision_number: int, index: int) -> str:
+    """The id of a part of the text. It names the revision, so that a save answered for a newer revision
+    than the page shows finds no part to replace instead of marking the wrong words."""
+    return f"text-r{revision_number}-p{index}"
+
+
+def text_parts(
+    segments: Iterable[Segment],
+    bounds: Sequence[tuple[int, int]],
+    indexes: Iterable[int],
+    revision_number: int,
+    claims: Mapping[int, ClaimRow],
+    selected: int | None,
+    suggestions: Mapping[int, SuggestionRow] | None = None,
+    *,
+    oob: bool = False,
+) -> SafeString:
+    """The parts `indexes` of the text (`bounds` from `segments.parts`), each a `<span>` with its id around
+    its highlighted segments; `segments` must be cut at every part boundary. `oob`: as out-of-band swaps."""
+    starts = [start for start, _ in bounds]
+    grouped: dict[int, list[Segment]] = {index: [] for index in indexes}
+    for segment in segments:
+        index = bisect_right(starts, segment.start) - 1
+        if index in grouped:
+            grouped[index].append(segment)
+    swap = ' hx-swap-oob="true"' if oob else ""
+    return mark_safe(  # noqa: S308 - article_text escapes; the rest is integers
+        "".join(
+            f'<span id="{part_id(revision_number, index)}" class="text-part"{swap}>'
+            f"{article_text(grouped[index], claims, selected, suggestions)}</span>"
+            for index in sorted(grouped)
+        )
+    )
+
+
+def claim_items(
+    claims: Iterable[ClaimRow], selected: int | None, panel_url: str, *, oob: bool = False
+) -> SafeString:
+    """The side list; `panel_url` has a `0` where the claim id goes. `oob`: each item replaces the item
+    of the same id out of band."""
+    swap = ' hx-swap-oob="true"' if oob else ""
     parts: list[str] = []
     for claim in claims:
+        # How its highlights look now: newsroom.js restyles them from a swapped-in item, so that a
+        # change of status or verdict re-sends no text.
+        look, title = _look(claim)
+        marks = f' data-mark-look="{look}" data-mark-title="{escape(title)}"' if oob else ""
         quote = _shortened(claim.exact, 140)
         badges = [f'<span class="badge status-{claim.status}">{escape(STATUS[claim.status])}</span>']
         if claim.verdict:
@@ -106,7 +156,7 @@ def claim_items(claims: Iterable[ClaimRow], selected: int | None, panel_url: str
         url = escape(panel_url.replace("/0/", f"/{claim.pk}/"))
         parts.append(
             f'<li id="claim-item-{claim.pk}" class="claim-item status-{claim.status}" data-claim="{claim.pk}"'
-            f'{current}><a href="?claim={claim.pk}" hx-get="{url}" hx-target="#claim-detail" '
+            f'{current}{marks}{swap}><a href="?claim={claim.pk}" hx-get="{url}" hx-target="#claim-detail" '
             f'hx-swap="outerHTML" aria-controls="claim-detail"><q>{escape(quote)}</q>'
             f'<span class="badges">{"".join(badges)}</span></a></li>'
         )

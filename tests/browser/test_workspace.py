@@ -75,8 +75,8 @@ def test_an_editor_claims_tags_and_sources_a_figure(page, live_server, people, d
     expect(page.locator("#claim-detail .source-quote")).to_have_text("more than 160,000 people")
 
     page.get_by_role("link", name="History").click()
-    expect(page.locator(".history")).to_contain_text("added tag Statistic")
-    expect(page.locator(".history")).to_contain_text("attached source")
+    expect(page.locator(".history")).to_contain_text("Tagged Statistic")
+    expect(page.locator(".history")).to_contain_text("Attached source")
     screenshot(page, "03-claim-history")
 
 

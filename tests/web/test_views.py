@@ -234,8 +234,8 @@ def test_the_history_is_one_click_away(editor_client, article, editor):
         claim=claim, source=source, relation="refutes", by=editor, expected_version=claim.version
     )
     html = editor_client.get(reverse("claim_history", args=[claim.pk]), **HX).content.decode()
-    assert "changed note: (empty) → “First note”" in html and "editor" in html
-    assert "added tag Statistic" in html and "attached source “Census table” (refutes)" in html
+    assert "Note added: “First note”" in html and "editor" in html
+    assert "Tagged Statistic" in html and "Attached source “Census table” (refutes)" in html
 
 
 def test_a_researcher_reads_but_cannot_edit(client, article, editor, researcher):
