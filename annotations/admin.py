@@ -8,7 +8,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
-from pghistory.admin import EventModelAdmin
+from pghistory.admin import EventModelAdmin, EventsAdmin
 
 from annotations.models import (
     AnchorRecord,
@@ -244,3 +244,11 @@ class HistoryEventAdmin(LargeTableAdmin[Any], EventModelAdmin):
 
 for _event_model in ("ClaimEvent", "ClaimTagEvent", "ClaimSourceEvent"):
     admin.site.register(apps.get_model("annotations", _event_model), HistoryEventAdmin)
+
+
+class AllEventsAdmin(EventsAdmin):  # type: ignore[misc]
+    """pghistory's page of every event (settings.PGHISTORY_ADMIN_CLASS), without the total it would count
+    over the union of every history table (0.65 s at a million claims, on each visit)."""
+
+    paginator = BoundedPaginator
+    show_full_result_count = False

@@ -219,6 +219,7 @@ PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=False)
 # minutes at a million claims). Unfiltered it shows nothing; an object's history (its "History" link) still
 # works, and each history table has its own bounded changelist (annotations/admin.py).
 PGHISTORY_ADMIN_ALL_EVENTS = False
+PGHISTORY_ADMIN_CLASS = "annotations.admin.AllEventsAdmin"
 
 # How long the API remembers a token it looked up (annotations/api/authentication.py); 0: never.
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 5)

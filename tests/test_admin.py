@@ -87,3 +87,17 @@ def test_a_history_table_filters_by_kind_of_event(client, admin_user, article, e
     updates = client.get(url, {"pgh_label": "update"}).content.decode()
     assert "1 claim event" in inserts and "1 claim event" in updates
     assert client.get(url, {"q": str(claim.pk)}).content.decode().count(">insert<") == 1
+
+
+def test_the_all_events_page_reads_no_history_table_until_filtered(client, admin_user, article, editor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    claim = services.create_claim(article=article, by=editor, exact="160,000 asylum seekers")
+    client.force_login(admin_user)
+    url = reverse("admin:pghistory_events_changelist")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert not [q for q in queries.captured_queries if "pghistory_events" in q["sql"]]
+    one_claim = client.get(url, {"obj": f"annotations.Claim:{claim.pk}"})
+    assert one_claim.status_code == 200 and "insert" in one_claim.content.decode()
