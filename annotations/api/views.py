@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -408,11 +409,11 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         revision = article.current_revision
         if revision is None:
             return Response([])
-        found = Suggestion.objects.select_related("revision")
+        stored = Suggestion.objects.select_related("revision")
         if request.query_params.get("all", "").lower() in {"1", "true", "yes"}:
-            found = found.filter(revision=revision).in_showing_order()
+            found: Iterable[Suggestion] = stored.filter(revision=revision).in_showing_order()
         else:
-            found = found.shown_on(revision)
+            found = stored.shown_on(revision)
         return Response(SuggestionSerializer(found, many=True).data)
 
 

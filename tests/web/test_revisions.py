@@ -299,3 +299,8 @@ def test_who_may_read_the_revisions(client, article, revised, researcher):
     for url in urls:
         assert client.get(url).status_code == 200
     assert client.get(reverse("revision_list", args=[999_999])).status_code == 404
+
+
+def test_the_article_page_links_to_its_revisions_once_there_are_two(editor_client, article, revised):
+    page = editor_client.get(reverse("article_detail", args=[article.pk])).content.decode()
+    assert f'href="{reverse("revision_list", args=[article.pk])}"' in page
