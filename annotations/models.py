@@ -515,15 +515,18 @@ class Claim(models.Model):
         """Save a change made by `by` to `fields` (none: the tags or sources changed) and bump the version."""
         self.save(update_fields=[*fields, *self.mark_changed(by)])
 
-    def set_tags(self, tags: list[Tag], *, by: User | None) -> None:
+    def set_tags(self, tags: list[Tag], *, by: User | None, touch: bool = True) -> bool:
+        """Give the claim exactly `tags`; whether they changed. `touch=False`: the caller saves the claim
+        (and bumps its version once) with its other changes."""
         wanted = {tag.pk for tag in tags}
         have = set(self.claim_tags.values_list("tag_id", flat=True))
         self.claim_tags.exclude(tag_id__in=wanted).delete()
         ClaimTag.objects.bulk_create(
             [ClaimTag(claim=self, tag_id=pk, added_by=by) for pk in sorted(wanted - have)]
         )
-        if wanted != have:
+        if wanted != have and touch:
             self.touch(by)
+        return wanted != have
 
     def attach_source(
         self, source: Source, *, relation: str, quote: str = "", by: User | None

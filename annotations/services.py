@@ -336,11 +336,12 @@ def update_claim(
         locked.note = note
         changed.append("note")
     with _history(by):
+        retagged = False
         if tags is not UNSET:
             _require(by, Action.EDIT_CLAIM)
-            locked.set_tags(tags, by=by)  # bumps the version itself when the tags change
-        if changed:
-            locked.touch(by, fields=changed)
+            retagged = locked.set_tags(tags, by=by, touch=False)
+        if changed or retagged:
+            locked.touch(by, fields=changed)  # one save, one new version, whatever it changed
     return locked
 
 

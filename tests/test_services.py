@@ -147,6 +147,19 @@ def test_an_unknown_status_or_verdict_is_a_validation_error(article, editor, rev
         services.update_claim(claim=claim, by=reviewer, expected_version=1, verdict="pants on fire")
 
 
+def test_a_save_of_a_note_and_tags_together_is_one_new_version(article, editor):
+    claim = services.create_claim(article=article, by=editor, exact=QUOTE)
+    updated = services.update_claim(
+        claim=claim,
+        by=editor,
+        expected_version=1,
+        note="Check the city data.",
+        tags=[Tag.objects.get(slug="statistic")],
+    )
+    assert updated.version == 2
+    assert Claim.objects.get(pk=claim.pk).version == 2
+
+
 def test_tags_and_sources_bump_the_version(article, editor):
     claim = services.create_claim(article=article, by=editor, exact=QUOTE)
     statistic = Tag.objects.get(slug="statistic")
