@@ -146,16 +146,17 @@ def test_a_change_bumps_the_version_and_says_who_and_when(article, editor):
     assert (claim.version, claim.updated_by, claim.note) == (3, None, "unsaved until touched")
 
 
-def test_suggestions_show_figures_first_then_the_strongest_then_in_text_order(article):
+def test_suggestions_show_the_strongest_first_whatever_their_kind_then_in_text_order(article):
     revision = article.current_revision
     made = [
         Suggestion(article=article, revision=revision, kind="sentence", start=0, end=3, text="a", score=0.3),
         Suggestion(article=article, revision=revision, kind="sentence", start=5, end=9, text="b", score=0.9),
         Suggestion(article=article, revision=revision, kind="figure", start=20, end=22, text="c", score=1.0),
         Suggestion(article=article, revision=revision, kind="figure", start=10, end=12, text="d", score=1.0),
+        Suggestion(article=article, revision=revision, kind="figure", start=30, end=32, text="f", score=0.1),
         Suggestion(article=article, revision=revision, kind="sentence", start=1, end=4, text="e", score=0.3),
     ]
     Suggestion.objects.filter(revision=revision).delete()
     Suggestion.objects.bulk_create(made)
     ordered = Suggestion.objects.filter(revision=revision).in_showing_order()
-    assert [s.text for s in ordered] == ["d", "c", "b", "a", "e"]
+    assert [s.text for s in ordered] == ["d", "c", "b", "a", "e", "f"]  # a weak figure comes last
