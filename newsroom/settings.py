@@ -228,6 +228,12 @@ API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 5)
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 # Suggestions shown per thousand words of an article, best first (SuggestionQuerySet.shown_on); 0: all.
 SUGGESTIONS_PER_1000_WORDS = env_int("SUGGESTIONS_PER_1000_WORDS", 5)
+# The guarded outbound client (annotations/outbound.py): URL imports, re-fetches, source link checks.
+OUTBOUND_MAX_BYTES = env_int("OUTBOUND_MAX_BYTES", 5 * 1024 * 1024)
+OUTBOUND_TIMEOUT_SECONDS = env_int("OUTBOUND_TIMEOUT_SECONDS", 10)
+OUTBOUND_PER_HOST_PER_SECOND = env_int("OUTBOUND_PER_HOST_PER_SECOND", 1)
+# Tests only: ports on 127.0.0.1 the guard lets through (a test's own server). Never set in production.
+OUTBOUND_ALLOW_LOOPBACK_PORTS: frozenset[int] = frozenset()
 # The API remembers the tokens it looked up through django.core.cache for API_TOKEN_CACHE_SECONDS. Local
 # memory is per process (a token revoked elsewhere stops within that time); a deployment may point this
 # at a shared cache (Redis, Memcached) so that every process forgets a revoked token at once.
