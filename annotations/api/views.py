@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from annotations import db, services
+from annotations import db, services, tasks
 from annotations.api.errors import PreconditionFailed, PreconditionRequired
 from annotations.api.pagination import KeysetPagination
 from annotations.api.permissions import RolePermission
@@ -51,13 +51,26 @@ from annotations.api.serializers import (
     SourceUpdateSerializer,
     SuggestionSerializer,
     TagSerializer,
+    UrlImportSerializer,
 )
 from annotations.db import FIELDS as CLAIM_FIELDS
 from annotations.db import Row, attach_related, make_rows
 from annotations.filters import ArticleFilter, ClaimFilter, SourceFilter
 from annotations.formats import Links, claim_json, etag, written_row
 from annotations.importing import ArticleInput
-from annotations.models import Article, Claim, Source, Suggestion, Tag, User, visibility, visibility_sql
+from annotations.models import (
+    Article,
+    Claim,
+    Source,
+    Suggestion,
+    Tag,
+    UrlImport,
+    User,
+    may,
+    visibility,
+    visibility_sql,
+)
+from annotations.outbound import FetchRefused
 from annotations.roles import Action
 from annotations.text import normalise_url
 
@@ -112,6 +125,7 @@ _CLAIM_ETAG = re.compile(r'"claim-(\d+)-v(\d+)"')
 # The query parameters of the lists `ClaimViewSet._plain_page` serves without the FilterSet.
 PLAIN_LIST_PARAMS = frozenset({"article", "page_size", "cursor", "format"})
 MAX_ID = 2**63 - 1
+URL_MAX_LENGTH = UrlImport._meta.get_field("url").max_length or 2000
 
 
 @extend_schema_view(
@@ -348,10 +362,13 @@ class ClaimViewSet(
 @extend_schema_view(
     create=extend_schema(
         request=ArticleWriteSerializer,
-        responses={201: ArticleImportSerializer, 200: ArticleImportSerializer},
+        responses={201: ArticleImportSerializer, 200: ArticleImportSerializer, 202: UrlImportSerializer},
         description="Import an article, as the import command does: the same URL with the same text "
         "changes nothing (200, `unchanged`); with new text it adds a revision and carries every claim "
-        "to it (200, `revised`); a new article answers 201 (`created`).",
+        "to it (200, `revised`); a new article answers 201 (`created`). A `url` alone (no text, no html) "
+        "is fetched and imported in the background: 202 with the import, whose `Location` to poll "
+        "(`/imports/{id}/`) says how far it got; a URL the outbound guard refuses (not http(s), a private "
+        "or loopback address, localhost) is a 400 at once.",
     ),
 )
 class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet):
@@ -372,6 +389,9 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         return ArticleSerializer if self.action == "list" else ArticleDetailSerializer
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = request.data
+        if isinstance(data, dict) and "url" in data and data.keys() <= {"url"}:
+            return self._import_from_url(data["url"])
         article_input = ArticleInput.from_mapping(request.data)  # type: ignore[arg-type]  # it checks
         result = services.import_article(article_input=article_input, by=self.user)
         article = self.get_queryset().get(pk=result.article.pk)
@@ -379,6 +399,19 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         code = status.HTTP_201_CREATED if result.outcome == "created" else status.HTTP_200_OK
         data = ArticleImportSerializer(article, context=context).data
         return Response(data, status=code, headers={"Location": data["url"]})
+
+    def _import_from_url(self, url: Any) -> Response:
+        """Queue the page's import (202); a URL the guard refuses is never queued (400)."""
+        if not isinstance(url, str) or not url.strip():
+            raise ValidationError({"url": ["give the URL of the article's page"]})
+        if len(url) > URL_MAX_LENGTH:
+            raise ValidationError({"url": [f"a URL has at most {URL_MAX_LENGTH} characters"]})
+        try:
+            url_import = tasks.queue_url_import(url=url.strip(), by=self.user)
+        except FetchRefused as refusal:
+            raise ValidationError({"url": [refusal.reason]}) from None
+        data = UrlImportSerializer(url_import, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
     @extend_schema(responses={200: RevisionSerializer})
     @action(detail=True, methods=["get"], url_path=r"revisions/(?P<number>[0-9]+)")
@@ -415,6 +448,21 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         else:
             found = stored.shown_on(revision)
         return Response(SuggestionSerializer(found, many=True).data)
+
+
+class UrlImportViewSet(mixins.RetrieveModelMixin, ApiViewSet):
+    """Imports from a URL (`POST /articles/` with a `url` alone): poll one for its state and last error.
+    Seen by those who may import articles, as the import itself."""
+
+    serializer_class = UrlImportSerializer
+
+    def get_queryset(self) -> QuerySet[UrlImport]:
+        return UrlImport.objects.all()
+
+    def check_permissions(self, request: Request) -> None:
+        super().check_permissions(request)
+        if not may(request.user, Action.IMPORT_ARTICLE):
+            self.permission_denied(request, message="your role may not import articles")
 
 
 class TagViewSet(mixins.ListModelMixin, ApiViewSet):
@@ -481,4 +529,5 @@ router = SimpleRouter()
 router.register("articles", ArticleViewSet, basename="article")
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("tags", TagViewSet, basename="tag")
+router.register("imports", UrlImportViewSet, basename="url-import")
 router.register("sources", SourceViewSet, basename="source")

@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from annotations.models import ApiToken, Claim
+from annotations.models import ApiToken, Claim, UrlImport
 from annotations.roles import Role
 from newsroom.wsgi import application
 from tests.api.helpers import make_claim
@@ -52,7 +52,8 @@ def world(db, in_process_requests):
     article = ArticleFactory.create(text=DEMO_TEXT, url="https://news.example/schemathesis")
     source = SourceFactory.create()
     claim = make_claim(article, editor, tags=("statistic",), source=source)
-    return {"tokens": tokens, "claim": claim, "article": article, "source": source}
+    url_import = UrlImport.objects.create(url="https://news.example/schemathesis", requested_by=editor)
+    return {"tokens": tokens, "claim": claim, "article": article, "source": source, "import": url_import}
 
 
 def _aim_at_real_objects(case, world) -> None:
@@ -61,9 +62,12 @@ def _aim_at_real_objects(case, world) -> None:
     # Ids are strings of digits in the schema (the routes' `lookup_value_regex`), not integers.
     if "id" in params and str(params["id"]).isdigit() and int(params["id"]) % 2 == 0:
         kind = case.operation.path.split("/")[3]
-        params["id"] = {"claims": world["claim"], "articles": world["article"], "sources": world["source"]}[
-            kind
-        ].pk
+        params["id"] = {
+            "claims": world["claim"],
+            "articles": world["article"],
+            "sources": world["source"],
+            "imports": world["import"],
+        }[kind].pk
         if "number" in params:
             params["number"] = 1
         if "source_id" in params:

@@ -1,4 +1,5 @@
-"""`python manage.py import_articles PATH...`: articles from .txt, .html and .jsonl files or folders."""
+"""`python manage.py import_articles PATH-OR-URL...`: articles from .txt, .html and .jsonl files or folders,
+and from http(s) URLs: queued for the worker, or with `--now` fetched here, through the same function."""
 
 from __future__ import annotations
 
@@ -11,23 +12,45 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from annotations import services
-from annotations.importing import Problem, read_paths
+from annotations import services, tasks
+from annotations.importing import BadArticle, Problem, read_paths
+from annotations.outbound import FetchError
 
 
 class Command(BaseCommand):
     help = "Import articles; the same URL with new text adds a revision and carries its claims."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("paths", nargs="+", type=Path, help=".txt, .html or .jsonl files, or folders")
+        parser.add_argument(
+            "paths", nargs="+", help=".txt, .html or .jsonl files, folders, or http(s) URLs of article pages"
+        )
+        parser.add_argument(
+            "--now",
+            action="store_true",
+            help="fetch URLs here and now instead of queueing them for the worker",
+        )
 
-    def handle(self, *args: Any, paths: list[Path], verbosity: int = 1, **options: Any) -> None:
+    def handle(
+        self, *args: Any, paths: list[str], now: bool = False, verbosity: int = 1, **options: Any
+    ) -> None:
         counts: Counter[str] = Counter()
         problems: list[Problem] = []
-        missing = [path for path in paths if not path.exists()]
+        urls = [arg for arg in paths if arg.lower().startswith(("http://", "https://"))]
+        for url in tqdm(
+            urls,
+            desc="Fetching" if now else "Queueing",
+            unit=" URLs",
+            disable=None if verbosity else True,
+            delay=1.0,
+            file=sys.stderr,
+        ):
+            if outcome := self._import_url(url, now=now, problems=problems):
+                counts[outcome] += 1
+        files = [Path(arg) for arg in paths if arg not in urls]
+        missing = [path for path in files if not path.exists()]
         for path in missing:
             problems.append(Problem(file=str(path), line=None, reason="no such file or folder"))
-        entries = read_paths([path for path in paths if path.exists()])
+        entries = read_paths([path for path in files if path.exists()])
         # The bar shows only on a terminal (disable=None) and only once a run is long enough to need it.
         for entry in tqdm(
             entries,
@@ -58,3 +81,16 @@ class Command(BaseCommand):
         self.stdout.write(f"{summary}; {len(problems)} failed")
         if problems:
             raise CommandError(f"{len(problems)} article(s) or file(s) could not be imported (see above)")
+
+    def _import_url(self, url: str, *, now: bool, problems: list[Problem]) -> str | None:
+        """Queue the URL for the worker, or with `now` run the worker's own function here: the outcome."""
+        try:
+            if not now:
+                tasks.queue_url_import(url=url, by=None)
+                return "queued"
+            url_import = tasks.run_url_import(tasks.record_url_import(url=url, by=None))
+        except (FetchError, BadArticle, ValidationError) as error:
+            reason = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            problems.append(Problem(file=url, line=None, reason=reason))
+            return None
+        return url_import.outcome
