@@ -143,7 +143,7 @@ def _interpolated(value: str, variables: dict[str, str]) -> str:
     return re.sub(r"\$\{([A-Z_]+)(?:(:[-?])([^}]*))?\}", fill, value)
 
 
-@pytest.mark.parametrize("service", ["app", "migrate"])
+@pytest.mark.parametrize("service", ["app", "migrate", "worker"])
 def test_the_app_is_configured_only_through_variables_the_settings_read(service):
     given = {"SECRET_KEY": "s" * 50, "POSTGRES_PASSWORD": "pw", "ALLOWED_HOSTS": "claims.example.org"}
     environment = {
@@ -171,6 +171,13 @@ def test_every_service_waits_for_a_healthy_database_and_has_health_checks():
     assert services["db"]["healthcheck"]["test"][1].startswith("pg_isready")
     assert services["app"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["worker"]["depends_on"] == services["app"]["depends_on"]
+    assert services["worker"]["healthcheck"]["test"][1:] == [
+        "python",
+        "manage.py",
+        "procrastinate",
+        "healthchecks",
+    ]
     probe = " ".join(services["app"]["healthcheck"]["test"])
     path = re.search(r"http://127\.0\.0\.1:8000(/\S*?)'", probe)
     assert path is not None
