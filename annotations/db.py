@@ -495,3 +495,21 @@ def add_rate_hits(keys: list[str], window_starts: list[datetime], hits: list[int
     with _connection(True).cursor() as cursor:
         cursor.execute(_ADD_RATE_HITS, [keys, window_starts, hits])
         return dict(cursor.fetchall())
+
+
+# --- The task queue -------------------------------------------------------------------------------------
+
+# procrastinate's own tables: jobs waiting their turn (not those scheduled for later, e.g. a retry's
+# back-off), and when each was queued (its `deferred` event; a scheduled job waits from its time).
+_QUEUE_WAITING = """
+SELECT count(*), EXTRACT(EPOCH FROM now() - min(COALESCE(j.scheduled_at, e.at)))
+FROM procrastinate_jobs j
+LEFT JOIN procrastinate_events e ON e.job_id = j.id AND e.type = 'deferred'
+WHERE j.status = 'todo' AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())
+"""
+
+
+def queue_waiting() -> tuple[int, float | None]:
+    """How many jobs wait for a worker now, and for how many seconds the oldest has waited (None: none)."""
+    count, oldest = fetch(_QUEUE_WAITING, [], write=True)[0]
+    return int(count), float(oldest) if oldest is not None else None

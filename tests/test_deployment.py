@@ -185,9 +185,15 @@ def test_every_service_waits_for_a_healthy_database_and_has_health_checks():
 
 
 @pytest.mark.django_db
-def test_the_health_check_answers(client):
+def test_the_health_check_answers_with_the_queue(client):
+    from annotations.tasks import import_url
+
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "queue": {"waiting": 0, "oldest_waiting_seconds": None}}
+    import_url.defer(url="https://news.example/160000", user_id=None)
+    queue = client.get("/healthz").json()["queue"]
+    assert queue["waiting"] == 1 and queue["oldest_waiting_seconds"] >= 0
 
 
 def test_the_image_copies_everything_the_app_imports_and_installs_the_production_lock():

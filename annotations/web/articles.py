@@ -8,14 +8,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
-from annotations import services
+from annotations import db, services
 from annotations.importing import ArticleInput, BadArticle, read_uploaded
 from annotations.models import Article, Claim, Source, User
 from annotations.roles import Action
@@ -36,10 +35,10 @@ class HtmxRequest(HttpRequest):
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and docker-compose: the app answers and its database does too."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For load balancers and docker-compose: the app answers, its database does too, and how the task
+    queue stands (jobs waiting for a worker, and the oldest one's wait: growing means no worker runs)."""
+    waiting, oldest = db.queue_waiting()
+    return JsonResponse({"status": "ok", "queue": {"waiting": waiting, "oldest_waiting_seconds": oldest}})
 
 
 def _partial(request: HtmxRequest, template: str, name: str) -> str:
