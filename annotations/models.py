@@ -801,6 +801,8 @@ class UrlImport(models.Model):
         IMPORTED = "imported"
         FAILED = "failed"  # for good: a refusal, a page with no article, or no tries left
 
+    FINAL_STATES = (State.IMPORTED, State.FAILED)
+
     url = models.URLField(max_length=2000, help_text="The URL as given.")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

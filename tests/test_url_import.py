@@ -257,3 +257,62 @@ def test_a_real_worker_imports_a_queued_url_end_to_end(editor, pages, monkeypatc
     url_import = UrlImport.objects.get(pk=body["id"])
     assert (url_import.state, url_import.outcome) == ("imported", "created")
     assert url_import.article is not None and url_import.article.revisions.count() == 1
+
+
+# --- The add-article page -------------------------------------------------------------------------------
+
+
+def test_a_link_pasted_on_the_add_article_page_shows_its_progress_then_the_article(
+    client, editor, pages, queue
+):
+    from django.urls import reverse
+
+    pages.pages["/news/shelters"] = (200, ARTICLE_PAGE)
+    client.force_login(editor)
+    response = client.post(reverse("article_new"), {"url": pages.url("/news/shelters")})
+    url_import = UrlImport.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "url_import_detail", args=[url_import.pk]
+    )
+    waiting = client.get(response["Location"]).content.decode()
+    assert 'hx-trigger="every 1s"' in waiting and 'aria-current="step">Queued' in waiting
+    run_queued(queue)
+    status = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
+    article = Article.objects.get()
+    assert "every 1s" not in status  # done: the page stops asking
+    assert reverse("article_detail", args=[article.pk]) in status and "The article is in." in status
+    assert "<html" not in status  # htmx gets the status alone
+
+
+def test_a_link_the_guard_refuses_is_an_error_on_the_form_and_nothing_is_queued(client, editor, queue):
+    from django.urls import reverse
+
+    client.force_login(editor)
+    response = client.post(reverse("article_new"), {"url": "http://169.254.169.254/latest/meta-data/"})
+    assert response.status_code == 400
+    assert "This link cannot be fetched" in response.content.decode()
+    assert not UrlImport.objects.exists() and not queue.jobs
+
+
+def test_a_failed_import_says_why_and_only_importers_see_it(
+    client, editor, researcher, pages, queue, no_waits
+):
+    from django.urls import reverse
+
+    pages.pages["/index"] = (200, NOT_AN_ARTICLE)
+    client.force_login(editor)
+    client.post(reverse("article_new"), {"url": pages.url("/index")})
+    run_queued(queue)
+    url_import = UrlImport.objects.get()
+    page = client.get(reverse("url_import_detail", args=[url_import.pk])).content.decode()
+    assert "The import failed" in page and "every 1s" not in page
+    client.force_login(researcher)
+    assert client.get(reverse("url_import_detail", args=[url_import.pk])).status_code == 404
+
+
+def test_the_form_still_asks_for_something_to_import(client, editor):
+    from django.urls import reverse
+
+    client.force_login(editor)
+    response = client.post(reverse("article_new"), {"title": "Nothing"})
+    assert response.status_code == 400 and "Paste a link to the article" in response.content.decode()

@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
-from annotations.models import Article, Claim, Suggestion
+from annotations.models import Article, Claim, Suggestion, UrlImport, may
+from annotations.roles import Action
 
 
 def _get[T: Model](objects: QuerySet[T], pk: int, message: str) -> T:
@@ -45,3 +46,10 @@ def get_suggestion_for_user(request: HttpRequest, pk: int) -> Suggestion:
         pk,
         "This suggestion is no longer here. Reload the article to see the current ones.",
     )
+
+
+def get_url_import_for_user(request: HttpRequest, pk: int) -> UrlImport:
+    """Imports from a URL are seen by those who may import articles (as in the API)."""
+    imports = UrlImport.objects.select_related("article")
+    visible = imports if may(request.user, Action.IMPORT_ARTICLE) else imports.none()
+    return _get(visible, pk, "This import is not here.")

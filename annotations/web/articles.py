@@ -14,11 +14,12 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
-from annotations import db, services
+from annotations import db, services, tasks
 from annotations.importing import ArticleInput, BadArticle, read_uploaded
-from annotations.models import Article, Claim, Source, User
+from annotations.models import Article, Claim, Source, UrlImport, User
+from annotations.outbound import FetchRefused
 from annotations.roles import Action
-from annotations.web.access import get_article_for_user
+from annotations.web.access import get_article_for_user, get_url_import_for_user
 from annotations.web.filters import ArticlePageFilter, ClaimPageFilter
 from annotations.web.forms import ArticleForm
 from annotations.web.paging import page_of
@@ -74,7 +75,14 @@ def article_new(request: HttpRequest) -> HttpResponse:
     if not request.user.may(Action.IMPORT_ARTICLE):
         raise PermissionDenied("Your role may not add articles.")
     form = ArticleForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and form.from_url:
+        try:
+            url_import = tasks.queue_url_import(url=form.cleaned_data["url"], by=request.user)
+        except FetchRefused as refused:
+            form.add_error("url", f"This link cannot be fetched: {refused.reason}.")
+        else:
+            return redirect("url_import_detail", pk=url_import.pk)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             if data.get("file"):
@@ -106,6 +114,18 @@ def article_new(request: HttpRequest) -> HttpResponse:
             return redirect("article_detail", pk=result.article.pk)
     return TemplateResponse(
         request, "annotations/article_new.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@require_GET
+@login_required
+def url_import_detail(request: HtmxRequest, pk: int) -> HttpResponse:
+    """How an import from a URL stands; the page asks again every second until it is done (htmx)."""
+    url_import = get_url_import_for_user(request, pk)
+    return TemplateResponse(
+        request,
+        _partial(request, "annotations/url_import.html", "status"),
+        {"url_import": url_import, "done": url_import.state in UrlImport.FINAL_STATES},
     )
 
 

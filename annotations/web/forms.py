@@ -22,8 +22,9 @@ class ArticleForm(forms.Form):
         max_length=Article.URL_MAX_LENGTH,
         required=False,
         assume_scheme="https",
-        label="Canonical URL",
-        help_text="The same URL again with new text adds a revision.",
+        label="URL",
+        help_text="A link alone imports the page it points to. With pasted text or a file, the article's "
+        "canonical URL: the same URL again with new text adds a revision.",
     )
     outlet = forms.CharField(max_length=Article.OUTLET_MAX_LENGTH, required=False)
     byline = forms.CharField(max_length=Article.BYLINE_MAX_LENGTH, required=False)
@@ -45,9 +46,18 @@ class ArticleForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if bool(data.get("text", "").strip()) == bool(data.get("file")):
-            raise forms.ValidationError("Paste the text or upload a file (one of the two).")
+        has_text, has_file = bool(data.get("text", "").strip()), bool(data.get("file"))
+        if has_text and has_file:
+            raise forms.ValidationError("Paste the text or upload a file, not both.")
+        if not (has_text or has_file or data.get("url") or self.has_error("url")):
+            raise forms.ValidationError("Paste a link to the article, paste its text, or upload a file.")
         return data
+
+    @property
+    def from_url(self) -> bool:
+        """A link alone: the page is fetched and imported in the background (tasks.queue_url_import)."""
+        data = self.cleaned_data
+        return bool(data.get("url")) and not data.get("text", "").strip() and not data.get("file")
 
 
 class ClaimEditForm(forms.Form):

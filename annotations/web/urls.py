@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", articles.healthz, name="healthz"),
     path("", articles.article_list, name="article_list"),
     path("articles/new/", articles.article_new, name="article_new"),
+    path("imports/<int:pk>/", articles.url_import_detail, name="url_import_detail"),
     path("articles/<int:pk>/", articles.article_detail, name="article_detail"),
     path("articles/<int:article_pk>/claims/", claims.claim_create, name="claim_create"),
     path("articles/<int:pk>/revisions/", revisions.revision_list, name="revision_list"),

@@ -343,7 +343,7 @@ def test_bad_uploads_are_form_errors(editor_client):
     cases = [
         ({"file": SimpleUploadedFile("a.pdf", b"%PDF")}, "Upload a .txt or .html file."),
         ({"file": SimpleUploadedFile("a.txt", "caf\xe9".encode("latin-1"))}, "not UTF-8 text"),
-        ({"title": "x"}, "Paste the text or upload a file"),
+        ({"title": "x"}, "Paste a link to the article, paste its text, or upload a file"),
         ({"text": "Body", "url": "ftp://x"}, "Enter a valid URL."),
         ({"text": "Body", "title": "T", "published_at": "soon"}, "not an ISO 8601"),
     ]
