@@ -803,7 +803,7 @@ class UrlImport(models.Model):
 
     FINAL_STATES = (State.IMPORTED, State.FAILED)
 
-    url = models.URLField(max_length=2000, help_text="The URL as given.")
+    url = models.URLField(max_length=Article.URL_MAX_LENGTH, help_text="The URL as given.")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -163,6 +163,22 @@ def test_a_url_the_guard_refuses_is_a_400_at_once_and_nothing_is_queued(editor, 
     assert queue.jobs == {} and not UrlImport.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("https://news.example/" + "a" * Article.URL_MAX_LENGTH, "at most 2000 characters"),
+        ("", "give the URL"),
+        (42, "give the URL"),
+        ("https://news.example/a\x00b", ""),
+    ],
+)
+def test_a_malformed_url_is_a_400_that_says_why_and_queues_nothing(editor, queue, url, says):
+    response = post_url(editor, url)
+    assert response.status_code == 400
+    assert says in " ".join(response.json()["error"]["fields"]["url"])
+    assert queue.jobs == {} and not UrlImport.objects.exists()
+
+
 def test_a_page_that_fails_is_retried_then_failed_with_the_error(editor, pages, queue, no_waits):
     pages.pages["/down"] = (500, b"<html><body>server error</body></html>")
     body = post_url(editor, pages.url("/down")).json()

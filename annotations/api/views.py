@@ -125,7 +125,6 @@ _CLAIM_ETAG = re.compile(r'"claim-(\d+)-v(\d+)"')
 # The query parameters of the lists `ClaimViewSet._plain_page` serves without the FilterSet.
 PLAIN_LIST_PARAMS = frozenset({"article", "page_size", "cursor", "format"})
 MAX_ID = 2**63 - 1
-URL_MAX_LENGTH = UrlImport._meta.get_field("url").max_length or 2000
 
 
 @extend_schema_view(
@@ -404,8 +403,8 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         """Queue the page's import (202); a URL the guard refuses is never queued (400)."""
         if not isinstance(url, str) or not url.strip():
             raise ValidationError({"url": ["give the URL of the article's page"]})
-        if len(url) > URL_MAX_LENGTH:
-            raise ValidationError({"url": [f"a URL has at most {URL_MAX_LENGTH} characters"]})
+        if len(url) > Article.URL_MAX_LENGTH:
+            raise ValidationError({"url": [f"a URL has at most {Article.URL_MAX_LENGTH} characters"]})
         try:
             url_import = tasks.queue_url_import(url=url.strip(), by=self.user)
         except FetchRefused as refusal:
