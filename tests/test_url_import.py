@@ -3,6 +3,7 @@ it, and a `UrlImport` says how far it got. Pages come from a local HTTP server t
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Iterator
@@ -68,6 +69,18 @@ def pages(settings) -> Iterator[PageServer]:
     yield server
     server.http.shutdown()
     server.http.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _no_event_loop_in_this_thread() -> Iterator[None]:
+    """procrastinate's synchronous `defer` runs its async connector through asgiref's `async_to_sync`,
+    which refuses to run in a thread whose event loop is running. Playwright's sync API (the browser tests)
+    leaves its loop registered as running in the main thread for the rest of the session, so in a random
+    order these tests failed after a browser test. A request thread in production has no loop."""
+    loop = asyncio._get_running_loop()
+    asyncio._set_running_loop(None)
+    yield
+    asyncio._set_running_loop(loop)
 
 
 @pytest.fixture
