@@ -49,9 +49,9 @@ run: install
 	@echo "  Newsroom claims is at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@echo "  Ctrl-C stops the app, its task worker and its database."
 	@echo ""
-	@# The worker (URL imports) runs beside the server; both join the one embedded PostgreSQL that the
-	@# first manage.py started. Ctrl-C (or the server ending) stops the worker too.
-	@$(MANAGE) procrastinate worker & worker=$$!; \
+	@# The task worker (URL imports, monitoring, link checks) runs beside the server; both join the one
+	@# embedded PostgreSQL that the first manage.py started. Ctrl-C (or the server ending) stops it too.
+	@$(MANAGE) procrastinate worker --concurrency 4 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 

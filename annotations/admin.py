@@ -17,6 +17,8 @@ from annotations.models import (
     Claim,
     ClaimSource,
     ClaimTag,
+    LinkCheck,
+    PageWatch,
     Revision,
     Source,
     Suggestion,
@@ -226,6 +228,28 @@ class UrlImportAdmin(LargeTableAdmin[UrlImport]):
     readonly_fields = ("url", "requested_by", "state", "article", "outcome", "error", "attempts")
 
 
+@admin.register(PageWatch)
+class PageWatchAdmin(LargeTableAdmin[PageWatch]):
+    """Articles fetched again on a schedule (monitoring.py) and the last error of their checks; the
+    interval and the next check may be changed (set the next check to now: checked at the next pass)."""
+
+    list_display = ("url", "article", "next_check_at", "interval", "last_checked_at", "failures")
+    search_fields = ("url", "last_error")
+    list_select_related = ("article",)
+    ordering = ("next_check_at",)
+    readonly_fields = (
+        "article",
+        "last_checked_at",
+        "last_changed_at",
+        "last_revision",
+        "failures",
+        "last_error",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # an import from a URL makes one
+
+
 class EventKindFilter(admin.SimpleListFilter):
     """The kinds of event the trackers write, listed without asking the table (its DISTINCT would read
     every event)."""
@@ -265,3 +289,30 @@ class AllEventsAdmin(EventsAdmin):
 
     paginator = BoundedPaginator
     show_full_result_count = False
+
+
+@admin.register(LinkCheck)
+class LinkCheckAdmin(LargeTableAdmin[LinkCheck]):
+    """What the background checks found; only when the next check is due may be changed (to now: check
+    it again at the scheduler's next pass)."""
+
+    list_display = ("state", "status", "source", "checked_at", "next_check_at")
+    list_filter = ("state",)
+    search_fields = ("source__title", "source__url", "final_url", "error")
+    list_select_related = ("source",)
+    ordering = ("-pk",)
+    readonly_fields = (
+        "source",
+        "state",
+        "status",
+        "final_url",
+        "title",
+        "content_hash",
+        "first_hash",
+        "error",
+        "checked_at",
+        "changed_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # every source with a URL gets one (`linkchecks.ensure_link_check`)

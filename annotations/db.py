@@ -44,7 +44,18 @@ from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
-from annotations.models import Article, Claim, ClaimSource, ClaimTag, RateWindow, Revision, Source, Tag, User
+from annotations.models import (
+    Article,
+    Claim,
+    ClaimSource,
+    ClaimTag,
+    LinkCheck,
+    RateWindow,
+    Revision,
+    Source,
+    Tag,
+    User,
+)
 
 
 class Row(NamedTuple):
@@ -123,9 +134,13 @@ _TAG_LINKS = f"SELECT ct.claim_id, ct.tag_id FROM {ClaimTag._meta.db_table} ct W
 _ALL_TAGS = (
     f"SELECT t.id, t.slug, t.name, t.facet FROM {Tag._meta.db_table} t ORDER BY t.facet, t.position, t.name"
 )
+# Each source with its link check, if it has one (a source without a URL has none): one row per link,
+# as the check is one per source.
 _SOURCES = (
-    "SELECT cs.claim_id, cs.source_id, s.url, s.title, s.publisher, s.kind, cs.relation, cs.quote"
+    "SELECT cs.claim_id, cs.source_id, s.url, s.title, s.publisher, s.kind, cs.relation, cs.quote,"
+    " lc.state, lc.status, lc.final_url, lc.title, lc.checked_at, lc.changed_at, lc.error"
     f" FROM {ClaimSource._meta.db_table} cs JOIN {Source._meta.db_table} s ON s.id = cs.source_id"
+    f" LEFT JOIN {LinkCheck._meta.db_table} lc ON lc.source_id = s.id"
     " WHERE cs.claim_id {claims} ORDER BY cs.id"
 )
 _SOURCE_KEYS = (
@@ -137,6 +152,13 @@ _SOURCE_KEYS = (
     "source__kind",
     "relation",
     "quote",
+    "source__link_check__state",  # None: no check
+    "source__link_check__status",
+    "source__link_check__final_url",
+    "source__link_check__title",
+    "source__link_check__checked_at",
+    "source__link_check__changed_at",
+    "source__link_check__error",
 )
 
 

@@ -17,6 +17,7 @@ from annotations.models import (
     ClaimQuerySet,
     ClaimSource,
     ClaimTag,
+    LinkCheck,
     Source,
     Tag,
 )
@@ -39,6 +40,12 @@ class UtcDateTimeFilter(filters.IsoDateTimeFilter):
 
 _DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 NO_VERDICT = "none"
+# `source_link`: a value, and the link-check states it stands for ("flagged": either).
+SOURCE_LINKS: dict[str, tuple[str, ...]] = {
+    "broken": (LinkCheck.State.BROKEN,),
+    "changed": (LinkCheck.State.CHANGED,),
+    "flagged": LinkCheck.FLAGGED_STATES,
+}
 
 
 def _on_domain(value: str, host_field: str) -> Q | None:
@@ -76,6 +83,14 @@ class ClaimFilter(filters.FilterSet):
     source_domain = filters.CharFilter(
         method="filter_source_domain",
         help_text="Claims with a source on this host or a subdomain of it, e.g. `nyc.gov`.",
+    )
+    source_link = filters.ChoiceFilter(
+        choices=[("broken", "Link broken"), ("changed", "Page changed"), ("flagged", "Broken or changed")],
+        method="filter_source_link",
+        label="Source link",
+        empty_label="Any source link",
+        help_text="Claims with a source whose link the last check found `broken`, whose page `changed` "
+        "since it was first checked, or either (`flagged`).",
     )
     creator = filters.CharFilter(field_name="created_by__username", help_text="Username of the creator.")
     created_since = UtcDateTimeFilter(
@@ -125,6 +140,9 @@ class ClaimFilter(filters.FilterSet):
         if on_domain is None:
             return queryset
         return queryset.filter(Exists(ClaimSource.objects.filter(on_domain, claim=OuterRef("pk"))))
+
+    def filter_source_link(self, queryset: ClaimQuerySet, name: str, value: str) -> ClaimQuerySet:
+        return queryset.with_source_link(*SOURCE_LINKS[value]) if value else queryset
 
     def filter_text(self, queryset: ClaimQuerySet, name: str, value: str) -> ClaimQuerySet:
         return queryset.matching(value) if value.strip() else queryset

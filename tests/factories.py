@@ -23,7 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
 
 
 class ArticleFactory(factory.base.Factory[Article]):
-    """Builds an Article with one revision via `services.import_article`."""
+    """Builds an Article with one revision via `services.import_article`, prepared at once."""
 
     class Meta:
         model = Article
@@ -35,7 +35,8 @@ class ArticleFactory(factory.base.Factory[Article]):
     @classmethod
     def _create(cls, model_class: type[Article], *args: Any, **kwargs: Any) -> Article:
         article_input = ArticleInput.build(**kwargs)
-        return services.import_article(article_input=article_input).article
+        # As it stands once prepared: a large article's suggestions are found now, not on the task queue.
+        return services.import_article(article_input=article_input, now=True).article
 
     _build = _create
 

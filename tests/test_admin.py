@@ -6,7 +6,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from annotations import services
+from annotations import monitoring, services
 from annotations.importing import ArticleInput
 from annotations.models import AnchorRecord, ApiToken, Tag, UrlImport
 
@@ -33,6 +33,7 @@ def test_each_list_searches_and_filters(client, admin_user, article, editor, mod
     services.attach_source(claim=claim, source=source, relation="supports", by=editor, expected_version=1)
     claim.set_tags([Tag.objects.get(slug="statistic")], by=editor)
     UrlImport.objects.create(url="https://news.example/160000", requested_by=editor)
+    monitoring.watch(article, "https://news.example/160000")
     revised = ArticleInput.build(
         title=article.title, url=article.url, text="New: " + article.current_revision.text
     )

@@ -10,33 +10,18 @@ client without keep-alive meets them: 300 requests, each on a new TCP connection
 from __future__ import annotations
 
 import http.client
-import os
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.processes import ROOT, free_port, process_env
+
 REQUESTS = 300
 APPLICATION = "newsroom-leak-test"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _database_url() -> str:
-    """The test database as a URL, for the server process: the suite's server, the test database's name."""
-    url = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(url._replace(path="/" + quote(connection.settings_dict["NAME"], safe="")))
 
 
 def _backends(application: str) -> int:
@@ -64,15 +49,8 @@ def _get(port: int, path: str) -> int:
 
 
 def _serve(command: list[str], port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    env = os.environ | {
-        "DATABASE_URL": _database_url(),
-        "DEBUG": "true",
-        "SECRET_KEY": "test-only-secret-key-for-the-leak-test-0123456789abcdef",
-        "NEWSROOM_ENV_FILE": os.devnull,
-        "PYTHONUNBUFFERED": "1",
-        "PGAPPNAME": APPLICATION,  # libpq names the server's connections, so only they are counted
-    }
-    env.pop("CONN_MAX_AGE", None)
+    # libpq names the server's connections, so only they are counted
+    env = process_env(PGAPPNAME=APPLICATION)
     server = subprocess.Popen(
         command, cwd=ROOT, env=env | (extra_env or {}), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -126,7 +104,7 @@ MOST_KEPT = {"runserver": 1, "gunicorn": 8}
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("kind", sorted(SERVERS))
 def test_fresh_connections_leave_no_database_connections_behind(kind: str) -> None:
-    port = _free_port()
+    port = free_port()
     server = _serve(SERVERS[kind](port), port)
     try:
         statuses = [_get(port, "/healthz") for _ in range(REQUESTS)]

@@ -201,3 +201,16 @@ def test_no_break_spaces_become_spaces_so_quotes_typed_by_readers_match(tmp_path
     revision = Article.objects.get().current_revision
     assert revision is not None
     assert revision.text == ("around 160,000 asylum seekers since April 2022, and 10 000 more.")
+
+
+def test_a_bar_counts_the_articles_on_stderr_with_progress_and_not_without(tmp_path, capsys):
+    path = _jsonl(
+        tmp_path / "batch.jsonl",
+        *({"title": f"Story {n}", "text": f"Story number {n} of the batch."} for n in range(3)),
+    )
+    call_command("import_articles", "--progress", str(path))
+    printed = capsys.readouterr()
+    assert "Importing: 3 articles" in printed.err  # read as they are imported: a count, no total
+    assert printed.out == "3 created; 0 failed\n"
+    out, err, code = _run(path)  # StringIO is no terminal
+    assert (err, code) == ("", 0) and "3 unchanged" in out

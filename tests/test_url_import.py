@@ -3,92 +3,25 @@ it, and a `UrlImport` says how far it got. Pages come from a local HTTP server t
 
 from __future__ import annotations
 
-import asyncio
 import threading
-import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.db import connections
-from procrastinate import JobContext, RetryStrategy
+from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.django_connector import DjangoConnector
-from procrastinate.jobs import Job
-from procrastinate.testing import InMemoryConnector
 from rest_framework.test import APIClient
 
 from annotations import tasks
-from annotations.importing import BadArticle
 from annotations.models import Article, Suggestion, UrlImport, User
-from annotations.outbound import FetchError
+from tests.local_pages import run_jobs
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 ARTICLE_PAGE = (PAGES / "cookie-banner-and-nav.html").read_bytes()
 NOT_AN_ARTICLE = (PAGES / "index-page.html").read_bytes()
-
-
-class PageServer:
-    """A local web server: `pages` maps a path to (status, body); `hits` counts the requests per path."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, tuple[int, bytes]] = {}
-        self.hits: dict[str, int] = {}
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.hits[self.path] = server.hits.get(self.path, 0) + 1
-                status, body = server.pages.get(self.path, (404, b"not found"))
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.http.server_address[1]
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-
-@pytest.fixture
-def pages(settings) -> Iterator[PageServer]:
-    server = PageServer()
-    settings.OUTBOUND_ALLOW_LOOPBACK_PORTS = frozenset({server.port})
-    settings.OUTBOUND_PER_HOST_PER_SECOND = 0
-    thread = threading.Thread(target=server.http.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.http.shutdown()
-    server.http.server_close()
-
-
-@pytest.fixture(autouse=True)
-def _no_event_loop_in_this_thread() -> Iterator[None]:
-    """procrastinate's synchronous `defer` runs its async connector through asgiref's `async_to_sync`,
-    which refuses to run in a thread whose event loop is running. Playwright's sync API (the browser tests)
-    leaves its loop registered as running in the main thread for the rest of the session, so in a random
-    order these tests failed after a browser test. A request thread in production has no loop."""
-    loop = asyncio._get_running_loop()
-    asyncio._set_running_loop(None)
-    yield
-    asyncio._set_running_loop(loop)
-
-
-@pytest.fixture
-def queue() -> Iterator[InMemoryConnector]:
-    """Deferred jobs go to memory instead of the database: no worker needed (`run_queued` runs them)."""
-    connector = InMemoryConnector()
-    with app.replace_connector(connector):
-        yield connector
 
 
 @pytest.fixture
@@ -96,24 +29,6 @@ def no_waits(monkeypatch) -> None:
     """The task's retries, without the back-off waits: two retries, then it fails."""
     strategy = RetryStrategy(max_attempts=2, retry_exceptions=tasks.RETRY.retry_exceptions)
     monkeypatch.setattr(tasks.import_url, "retry_strategy", strategy)
-
-
-def run_queued(connector: InMemoryConnector) -> None:
-    """What the worker does, in this test's thread and transaction: run each queued job, and a job the
-    task's retry strategy retries again at once."""
-    while todo := [row for row in connector.jobs.values() if row["status"] == "todo"]:
-        row = todo[0]
-        job = Job.from_row(row)
-        context = JobContext(app=app, job=job, start_timestamp=time.time(), abort_reason=lambda: None)
-        try:
-            tasks.import_url(context, **job.task_kwargs)  # type: ignore[arg-type]  # JSON, as queued
-        except (FetchError, BadArticle) as error:
-            strategy = tasks.import_url.retry_strategy
-            row["attempts"] += 1
-            if strategy is None or strategy.get_retry_exception(error, job) is None:
-                row["status"] = "failed"
-        else:
-            row["status"] = "succeeded"
 
 
 def api_client(user: User) -> APIClient:
@@ -135,7 +50,7 @@ def test_a_posted_url_is_queued_then_imported_with_its_suggestions(editor, pages
     assert response["Location"] == body["url"] and body["url"].endswith(f"/api/v1/imports/{body['id']}/")
     assert len(queue.jobs) == 1 and pages.hits == {}, "queued, not fetched in the request"
 
-    run_queued(queue)
+    run_jobs(queue)
 
     url_import = UrlImport.objects.get(pk=body["id"])
     assert (url_import.state, url_import.outcome, url_import.attempts) == ("imported", "created", 1)
@@ -151,7 +66,7 @@ def test_the_same_page_again_changes_nothing_and_a_changed_page_is_a_new_revisio
     pages.pages["/story"] = (200, ARTICLE_PAGE)
     for _ in range(2):
         post_url(editor, pages.url("/story"))
-        run_queued(queue)
+        run_jobs(queue)
     first, second = UrlImport.objects.order_by("pk")
     assert (first.outcome, second.outcome) == ("created", "unchanged")
     assert first.article == second.article and Article.objects.count() == 1
@@ -160,7 +75,7 @@ def test_the_same_page_again_changes_nothing_and_a_changed_page_is_a_new_revisio
     assert changed != ARTICLE_PAGE
     pages.pages["/story"] = (200, changed)
     post_url(editor, pages.url("/story"))
-    run_queued(queue)
+    run_jobs(queue)
     third = UrlImport.objects.order_by("pk").last()
     assert third is not None and third.outcome == "revised"
     assert third.article == first.article and first.article is not None
@@ -195,7 +110,7 @@ def test_a_malformed_url_is_a_400_that_says_why_and_queues_nothing(editor, queue
 def test_a_page_that_fails_is_retried_then_failed_with_the_error(editor, pages, queue, no_waits):
     pages.pages["/down"] = (500, b"<html><body>server error</body></html>")
     body = post_url(editor, pages.url("/down")).json()
-    run_queued(queue)
+    run_jobs(queue)
     url_import = UrlImport.objects.get(pk=body["id"])
     assert pages.hits["/down"] == 3, "the first try and two retries"
     assert (url_import.state, url_import.attempts) == ("failed", 3)
@@ -216,7 +131,7 @@ def test_a_page_that_fails_once_is_imported_on_the_retry(editor, pages, queue, n
 
     tasks.import_url.func = recover_after_first_try
     try:
-        run_queued(queue)
+        run_jobs(queue)
     finally:
         tasks.import_url.func = original
     url_import = UrlImport.objects.get(pk=body["id"])
@@ -227,7 +142,7 @@ def test_a_page_without_an_article_fails_without_a_retry(editor, pages, queue, n
     pages.pages["/"] = (200, NOT_AN_ARTICLE)
     pages.pages["/gone"] = (404, b"<html><body>not here</body></html>")
     ids = [post_url(editor, pages.url(path)).json()["id"] for path in ("/", "/gone")]
-    run_queued(queue)
+    run_jobs(queue)
     for url_import in UrlImport.objects.filter(pk__in=ids):
         assert (url_import.state, url_import.attempts) == ("failed", 1), url_import.error
         assert url_import.error
@@ -239,7 +154,7 @@ def test_only_those_who_may_import_queue_urls_or_read_imports(editor, researcher
     assert post_url(researcher, pages.url("/story")).status_code == 403
     assert queue.jobs == {}
     body = post_url(editor, pages.url("/story")).json()
-    assert api_client(researcher).get(f"/api/v1/imports/{body['id']}/").status_code == 403
+    assert api_client(researcher).get(f"/api/v1/imports/{body['id']}/").status_code == 404
     assert api_client(editor).get(f"/api/v1/imports/{body['id'] + 1}/").status_code == 404
 
 
@@ -263,7 +178,7 @@ def test_the_import_command_queues_urls_or_imports_them_now(db, pages, queue, ca
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_imports_a_queued_url_end_to_end(editor, pages, monkeypatch):
+def test_a_real_worker_imports_a_queued_url_end_to_end(editor, pages, monkeypatch, empty_queue):
     """Against the test database, through procrastinate's own worker and the connector that
     `manage.py procrastinate worker` gives it, bounded in time."""
     # The worker's task threads then close their connections after each task, before the test database
@@ -305,7 +220,7 @@ def test_a_link_pasted_on_the_add_article_page_shows_its_progress_then_the_artic
     )
     waiting = client.get(response["Location"]).content.decode()
     assert 'hx-trigger="every 1s"' in waiting and 'aria-current="step">Queued' in waiting
-    run_queued(queue)
+    run_jobs(queue)
     status = client.get(response["Location"], headers={"HX-Request": "true"}).content.decode()
     article = Article.objects.get()
     assert "every 1s" not in status  # done: the page stops asking
@@ -331,7 +246,7 @@ def test_a_failed_import_says_why_and_only_importers_see_it(
     pages.pages["/index"] = (200, NOT_AN_ARTICLE)
     client.force_login(editor)
     client.post(reverse("article_new"), {"url": pages.url("/index")})
-    run_queued(queue)
+    run_jobs(queue)
     url_import = UrlImport.objects.get()
     page = client.get(reverse("url_import_detail", args=[url_import.pk])).content.decode()
     assert "The import failed" in page and "every 1s" not in page
@@ -345,3 +260,49 @@ def test_the_form_still_asks_for_something_to_import(client, editor):
     client.force_login(editor)
     response = client.post(reverse("article_new"), {"title": "Nothing"})
     assert response.status_code == 400 and "Paste a link to the article" in response.content.decode()
+
+
+# --- Who sees an import ---------------------------------------------------------------------------------
+
+
+def test_an_import_is_seen_by_whoever_asked_for_it_and_by_admins_alone(
+    client, editor, colleague, admin_user, pages, queue
+):
+    from django.urls import reverse
+
+    pages.pages["/story"] = (200, ARTICLE_PAGE)
+    mine = post_url(editor, pages.url("/story")).json()["id"]
+    call_command("import_articles", pages.url("/story"))  # asked for by nobody: the system's
+    system = UrlImport.objects.get(requested_by=None).pk
+    for user, visible in ((editor, {mine}), (colleague, set()), (admin_user, {mine, system})):
+        client.force_login(user)
+        for pk in (mine, system):
+            status = 200 if pk in visible else 404  # never a 403: nobody learns which ids exist
+            assert api_client(user).get(f"/api/v1/imports/{pk}/").status_code == status, (user, pk)
+            assert client.get(reverse("url_import_detail", args=[pk])).status_code == status, (user, pk)
+
+
+# --- The import command's progress bar ------------------------------------------------------------------
+
+
+def _three_stories(pages) -> list[str]:
+    pages.pages.update({f"/story-{n}": (200, ARTICLE_PAGE) for n in range(3)})
+    return [pages.url(f"/story-{n}") for n in range(3)]
+
+
+def test_the_import_command_draws_a_bar_on_stderr_as_each_url_is_queued_or_imported(db, pages, queue, capsys):
+    urls = _three_stories(pages)
+    call_command("import_articles", "--progress", *urls)
+    printed = capsys.readouterr()
+    assert "Queueing: 100%" in printed.err and "3/3" in printed.err
+    assert printed.out == "3 queued; 0 failed\n" and len(queue.jobs) == 3
+    call_command("import_articles", "--progress", "--now", *urls)
+    printed = capsys.readouterr()
+    assert "Fetching: 100%" in printed.err and "3/3" in printed.err
+    assert printed.out == "3 created; 0 failed\n"
+
+
+def test_the_import_command_draws_no_bar_when_stderr_is_no_terminal(db, pages, queue, capsys):
+    call_command("import_articles", "--now", *_three_stories(pages))
+    printed = capsys.readouterr()  # pytest's capture is no terminal
+    assert printed.err == "" and printed.out == "3 created; 0 failed\n"

@@ -13,7 +13,17 @@ from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import BindingDict
 
 from annotations.formats import Links
-from annotations.models import Article, Claim, ClaimSource, Revision, Source, Suggestion, Tag, UrlImport
+from annotations.models import (
+    Article,
+    Claim,
+    ClaimSource,
+    LinkCheck,
+    Revision,
+    Source,
+    Suggestion,
+    Tag,
+    UrlImport,
+)
 
 
 def optional_text(**kwargs: Any) -> serializers.CharField:
@@ -87,6 +97,27 @@ class TagRefSerializer(serializers.Serializer):  # type: ignore[type-arg]
     facet = serializers.ChoiceField(choices=Tag.Facet.choices)
 
 
+class LinkCheckSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """The last background check of the source's link: null for a source without a URL."""
+
+    final_url = serializers.SerializerMethodField(help_text="Where the link ended up, after redirects.")
+
+    class Meta:
+        model = LinkCheck
+        fields = ["state", "status", "final_url", "title", "checked_at", "changed_at", "error"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "status": {"help_text": "The last HTTP status; null when no answer came (or not checked yet)."},
+            "title": {"help_text": "The page's own title, as last seen."},
+            "checked_at": {"help_text": "The last check; null until the first."},
+            "changed_at": {"help_text": "When its text was first seen changed since the first check."},
+            "error": {"help_text": "Why the last check found it broken."},
+        }
+
+    def get_final_url(self, link_check: LinkCheck) -> str | None:
+        return link_check.final_url or None
+
+
 class SourceLinkSerializer(serializers.Serializer):  # type: ignore[type-arg]
     id = serializers.IntegerField()
     url = serializers.URLField(help_text="The source in this API.")
@@ -96,6 +127,7 @@ class SourceLinkSerializer(serializers.Serializer):  # type: ignore[type-arg]
     kind = serializers.ChoiceField(choices=Source.Kind.choices)
     relation = serializers.ChoiceField(choices=ClaimSource.Relation.choices)
     quote = serializers.CharField(allow_blank=True, help_text="The passage of the source that matters.")
+    link_check = LinkCheckSerializer(allow_null=True)
 
 
 # The schema of what `formats.claim_json` builds, which never goes through this class (a docstring
@@ -130,6 +162,7 @@ class TagSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 class SourceSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     url = serializers.SerializerMethodField(help_text="The source in this API.")
     source_url = serializers.SerializerMethodField(help_text="The source on the web, if it has one.")
+    link_check = LinkCheckSerializer(allow_null=True, read_only=True)
 
     class Meta:
         model = Source
@@ -144,6 +177,7 @@ class SourceSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "accessed_on",
             "archived_url",
             "created_at",
+            "link_check",
         ]
 
     def get_url(self, source: Source) -> str:

@@ -66,7 +66,6 @@ from annotations.models import (
     Tag,
     UrlImport,
     User,
-    may,
     visibility,
     visibility_sql,
 )
@@ -451,17 +450,12 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
 
 class UrlImportViewSet(mixins.RetrieveModelMixin, ApiViewSet):
     """Imports from a URL (`POST /articles/` with a `url` alone): poll one for its state and last error.
-    Seen by those who may import articles, as the import itself."""
+    Seen by whoever asked for it and by admins (`UrlImport.objects.visible_to`); to others it is a 404."""
 
     serializer_class = UrlImportSerializer
 
     def get_queryset(self) -> QuerySet[UrlImport]:
-        return UrlImport.objects.all()
-
-    def check_permissions(self, request: Request) -> None:
-        super().check_permissions(request)
-        if not may(request.user, Action.IMPORT_ARTICLE):
-            self.permission_denied(request, message="your role may not import articles")
+        return UrlImport.objects.visible_to(self.request.user)
 
 
 class TagViewSet(mixins.ListModelMixin, ApiViewSet):
@@ -494,7 +488,7 @@ class SourceViewSet(
     write_actions = {"create": (Action.EDIT_SOURCE,), "partial_update": (Action.EDIT_SOURCE,)}
 
     def get_queryset(self) -> QuerySet[Source]:
-        return Source.objects.filter(visibility(self.request.user))
+        return Source.objects.filter(visibility(self.request.user)).select_related("link_check")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = SourceCreateSerializer(data=request.data)

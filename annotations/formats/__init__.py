@@ -120,6 +120,7 @@ def claim_json(row: Row, links: Links, shared: SharedParts | None = None) -> dic
                 "kind": link["source__kind"],
                 "relation": link["relation"],
                 "quote": link["quote"],
+                "link_check": _link_check(link),
             }
             for link in row.sources
         ],
@@ -132,6 +133,21 @@ def claim_json(row: Row, links: Links, shared: SharedParts | None = None) -> dic
         "updated_by": row.updated_by__username,
         "updated_at": row.updated_at,
         "version": row.version,
+    }
+
+
+def _link_check(link: dict[str, Any]) -> dict[str, Any] | None:
+    """The source's last link check (documented by `serializers.LinkCheckSerializer`), None without one."""
+    if link["source__link_check__state"] is None:
+        return None
+    return {
+        "state": link["source__link_check__state"],
+        "status": link["source__link_check__status"],
+        "final_url": link["source__link_check__final_url"] or None,
+        "title": link["source__link_check__title"],
+        "checked_at": link["source__link_check__checked_at"],
+        "changed_at": link["source__link_check__changed_at"],
+        "error": link["source__link_check__error"],
     }
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
-from annotations.models import Article, Claim, Suggestion, UrlImport, may
-from annotations.roles import Action
+from annotations.models import Article, Claim, Suggestion, UrlImport
 
 
 def _get[T: Model](objects: QuerySet[T], pk: int, message: str) -> T:
@@ -49,7 +48,7 @@ def get_suggestion_for_user(request: HttpRequest, pk: int) -> Suggestion:
 
 
 def get_url_import_for_user(request: HttpRequest, pk: int) -> UrlImport:
-    """Imports from a URL are seen by those who may import articles (as in the API)."""
-    imports = UrlImport.objects.select_related("article")
-    visible = imports if may(request.user, Action.IMPORT_ARTICLE) else imports.none()
-    return _get(visible, pk, "This import is not here.")
+    """An import from a URL, for whoever asked for it and for admins (as in the API)."""
+    return _get(
+        UrlImport.objects.visible_to(request.user).select_related("article"), pk, "This import is not here."
+    )

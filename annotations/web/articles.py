@@ -16,7 +16,7 @@ from django_htmx.middleware import HtmxDetails
 
 from annotations import db, services, tasks
 from annotations.importing import ArticleInput, BadArticle, read_uploaded
-from annotations.models import Article, Claim, Source, UrlImport, User
+from annotations.models import Article, Claim, PageWatch, Source, UrlImport, User
 from annotations.outbound import FetchRefused
 from annotations.roles import Action
 from annotations.web.access import get_article_for_user, get_url_import_for_user
@@ -140,6 +140,8 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else None
     )
     context = workspace_context(request, article, selected_id=claim.pk if claim else None)
+    context["page_watch"] = PageWatch.objects.filter(article=article).select_related("last_revision").first()
+    context["can_import"] = isinstance(request.user, User) and request.user.may(Action.IMPORT_ARTICLE)
     if claim is not None:
         context |= panel_context(request, claim)
     return TemplateResponse(request, "annotations/article_detail.html", context)

@@ -11,22 +11,25 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from difflib import SequenceMatcher
-from typing import Any
+from typing import Any, cast
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Func, IntegerField, Value
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from annotations import tasks
 from annotations.anchoring.diff import common_prefix_len
 from annotations.history import ClaimState, states_on
-from annotations.models import AnchorRecord, Claim, Revision, Tag
+from annotations.models import AnchorRecord, Claim, PageWatch, Revision, Tag, User
 from annotations.web.access import get_article_for_user
 from annotations.web.segments import segments
 
@@ -390,3 +393,21 @@ def _compared(request: HttpRequest, numbers: list[int]) -> tuple[int | None, int
 
 def _listed(numbers: list[int]) -> str:
     return f"only revision {numbers[0]}" if len(numbers) == 1 else f"revisions {numbers[0]} to {numbers[-1]}"
+
+
+@require_POST
+@login_required
+def revision_fetch(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Check now": fetch a watched article's original again soon (the task queue does it), whatever its
+    schedule says. An article nobody imported from the web has no watch: 404."""
+    article = get_article_for_user(request, pk)
+    page_watch = get_object_or_404(PageWatch, article=article)
+    user = cast(User, request.user)
+    try:
+        tasks.queue_refetch(page_watch, by=user)
+    except PermissionDenied:
+        return HttpResponse("Your role may not import articles.", status=403, content_type="text/plain")
+    messages.success(
+        request, "The original will be fetched again in a moment; a change becomes a new revision."
+    )
+    return redirect("article_detail", pk=article.pk)

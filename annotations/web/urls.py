@@ -13,6 +13,7 @@ urlpatterns = [
     path("articles/<int:article_pk>/claims/", claims.claim_create, name="claim_create"),
     path("articles/<int:pk>/revisions/", revisions.revision_list, name="revision_list"),
     path("articles/<int:pk>/revisions/compare/", revisions.revision_compare, name="revision_compare"),
+    path("articles/<int:pk>/revisions/fetch/", revisions.revision_fetch, name="revision_fetch"),
     path(
         "articles/<int:pk>/revisions/<int:number>/",
         revisions.revision_detail,

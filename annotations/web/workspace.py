@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.urls import reverse
 
+from annotations import services
 from annotations.models import (
     AnchorRecord,
     Article,
@@ -144,6 +145,7 @@ def workspace_context(request: HttpRequest, article: Article, **extra: Any) -> d
         "suggestion_items_html": _suggestion_items(request, suggestions),
         "claim_items_html": fragments.claim_items(rows, selected, reverse("claim_panel", args=[0])),
         "attention": _attention(visible),
+        "carrying": services.claims_being_carried(article) if revision else 0,
         "shortcut_tags": list(Tag.objects.all()[:9]),
         "can_edit": _may(request, Action.EDIT_CLAIM),
         "can_create": _may(request, Action.CREATE_CLAIM),
@@ -306,7 +308,10 @@ def _suggestion_changes(
 
 
 def panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str, Any]:
-    claim = Claim.objects.with_related().get(pk=claim.pk)
+    # The sources' link checks in one more query, however many sources (the panel shows each one's).
+    claim = (
+        Claim.objects.with_related().prefetch_related("claim_sources__source__link_check").get(pk=claim.pk)
+    )
     can_review = _may(request, Action.REVIEW_CLAIM)
     statuses = [
         (value, label)

@@ -39,6 +39,13 @@ def _sample_row() -> Row:
         "source__kind": "report",
         "relation": "supports",
         "quote": "a passage",
+        "source__link_check__state": "broken",
+        "source__link_check__status": 404,
+        "source__link_check__final_url": "https://example.org/report/",
+        "source__link_check__title": "Not found",
+        "source__link_check__checked_at": datetime(2021, 1, 1, tzinfo=UTC),
+        "source__link_check__changed_at": None,
+        "source__link_check__error": "answered 404",
     }
     return Row(**values, tags=[tag], sources=[source])
 

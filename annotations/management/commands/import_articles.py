@@ -3,7 +3,7 @@ and from http(s) URLs: queued for the worker, or with `--now` fetched here, thro
 
 from __future__ import annotations
 
-import sys
+import functools
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -29,21 +29,35 @@ class Command(BaseCommand):
             action="store_true",
             help="fetch URLs here and now instead of queueing them for the worker",
         )
+        parser.add_argument(
+            "--progress",
+            action="store_true",
+            help="show the progress bar (on stderr) even when stderr is not a terminal",
+        )
 
     def handle(
-        self, *args: Any, paths: list[str], now: bool = False, verbosity: int = 1, **options: Any
+        self,
+        *args: Any,
+        paths: list[str],
+        now: bool = False,
+        progress: bool = False,
+        verbosity: int = 1,
+        **options: Any,
     ) -> None:
         counts: Counter[str] = Counter()
         problems: list[Problem] = []
+        # A bar on stderr, beside the summary on stdout: by itself only on a terminal (disable=None) and
+        # once a run has taken a second; with --progress always, from the start. It is drawn on the
+        # stream itself: Django's wrapper would end each redraw with a newline.
+        bar = functools.partial(
+            tqdm,
+            disable=False if progress else None if verbosity else True,
+            delay=0 if progress else 1.0,
+            file=self.stderr._out,
+        )
         urls = [arg for arg in paths if arg.lower().startswith(("http://", "https://"))]
-        for url in tqdm(
-            urls,
-            desc="Fetching" if now else "Queueing",
-            unit=" URLs",
-            disable=None if verbosity else True,
-            delay=1.0,
-            file=sys.stderr,
-        ):
+        # Each URL counts once it is queued, or with --now once it is imported (or failed).
+        for url in bar(urls, desc="Fetching" if now else "Queueing", unit=" URLs"):
             if outcome := self._import_url(url, now=now, problems=problems):
                 counts[outcome] += 1
         files = [Path(arg) for arg in paths if arg not in urls]
@@ -51,15 +65,8 @@ class Command(BaseCommand):
         for path in missing:
             problems.append(Problem(file=str(path), line=None, reason="no such file or folder"))
         entries = read_paths([path for path in files if path.exists()])
-        # The bar shows only on a terminal (disable=None) and only once a run is long enough to need it.
-        for entry in tqdm(
-            entries,
-            desc="Importing",
-            unit=" articles",
-            disable=None if verbosity else True,
-            delay=1.0,
-            file=sys.stderr,
-        ):
+        # The entries are read as they are imported, so their number is not known ahead: the bar counts.
+        for entry in bar(entries, desc="Importing", unit=" articles"):
             if entry.problem is not None:
                 problems.append(entry.problem)
                 continue
