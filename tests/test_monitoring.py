@@ -117,6 +117,7 @@ def test_a_failing_page_is_retried_and_its_error_shown_until_it_works(client, ed
     tries = run_jobs(queue)
     # A 503 is a FetchFailed: the queue's retry strategy tries again (with back-off; here at once), then
     # gives up until the next scheduled check.
+    assert tasks.RETRY.max_attempts is not None
     assert len(tries) == tasks.RETRY.max_attempts + 1
     assert all(isinstance(error, tasks.PageFailed) for _, error in tries)
     page_watch = PageWatch.objects.get(article=watched)
