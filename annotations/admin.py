@@ -10,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from pghistory.admin import EventModelAdmin, EventsAdmin
 
+from annotations import linkchecks
 from annotations.models import (
     AnchorRecord,
     ApiToken,
@@ -146,6 +147,11 @@ class SourceAdmin(LargeTableAdmin[Source]):
     list_display = ("title", "publisher", "kind", "url", "published_on")
     list_filter = ("kind", "publisher")
     search_fields = ("title", "url", "publisher")
+
+    def save_model(self, request: HttpRequest, obj: Source, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change or "url" in form.changed_data:
+            linkchecks.start_over(obj)
 
 
 @admin.register(ClaimSource)

@@ -35,6 +35,13 @@ def ensure_link_check(source: Source) -> LinkCheck | None:
     return link_check
 
 
+def start_over(source: Source) -> LinkCheck | None:
+    """The source's URL changed (in the admin): what was found at the old one says nothing of the new,
+    so its check begins again from nothing, due at once."""
+    LinkCheck.objects.filter(source=source).delete()
+    return ensure_link_check(source)
+
+
 def check(link_check: LinkCheck, *, at: datetime | None = None) -> LinkCheck:
     """Fetch the source's URL once, through the guard, and record what it found."""
     now = at or timezone.now()

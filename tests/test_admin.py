@@ -103,3 +103,18 @@ def test_the_all_events_page_reads_no_history_table_until_filtered(client, admin
     assert not [q for q in queries.captured_queries if "pghistory_events" in q["sql"]]
     one_claim = client.get(url, {"obj": f"annotations.Claim:{claim.pk}"})
     assert one_claim.status_code == 200 and "insert" in one_claim.content.decode()
+
+
+def test_a_source_url_changed_in_the_admin_is_checked_again_from_nothing(client, admin_user, editor):
+    from annotations.models import LinkCheck
+
+    source = services.find_or_create_source(url="https://stats.example/old", title="Census", by=editor)
+    LinkCheck.objects.filter(source=source).update(state="ok", first_hash="a" * 64, content_hash="a" * 64)
+    client.force_login(admin_user)
+    url = reverse("admin:annotations_source_change", args=[source.pk])
+    response = client.post(
+        url, {"title": "Census", "url": "https://stats.example/new", "kind": "other", "publisher": ""}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    check = LinkCheck.objects.get(source=source)
+    assert (check.state, check.first_hash, check.checked_at) == ("unchecked", "", None)
