@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 import orjson
 import psycopg
 from django.conf import settings
-from django.db import connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
@@ -535,3 +535,39 @@ def queue_waiting() -> tuple[int, float | None]:
     """How many jobs wait for a worker now, and for how many seconds the oldest has waited (None: none)."""
     count, oldest = fetch(_QUEUE_WAITING, [], write=True)[0]
     return int(count), float(oldest) if oldest is not None else None
+
+
+def update_rows(objects: Sequence[Model], names: Sequence[str]) -> int:
+    """Write `names` of each of `objects` (all of one model) in one UPDATE ... FROM unnest(arrays): what
+    Django's `bulk_update` does, without its CASE WHEN per field with a branch per row, which PostgreSQL
+    walks for every row it updates. Carrying 1,400 claims to a new revision spent 5.6 s of 6.7 there.
+
+    Through Django's cursor on the default connection, so that pghistory's context (which wraps it)
+    reaches the history rows the update triggers write. Returns the rows updated.
+    """
+    if not objects:
+        return 0
+    meta = type(objects[0])._meta
+    connection = connections[DEFAULT_DB_ALIAS]
+    fields = [meta.get_field(name) for name in names]
+    key = meta.pk
+    if key is None:
+        raise ValueError(f"{meta.label} has no primary key")
+    columns = [key, *fields]
+    arrays = [
+        [column.get_db_prep_save(getattr(obj, column.attname), connection) for obj in objects]
+        for column in columns
+    ]
+    unnest = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
+    names_sql = ", ".join(connection.ops.quote_name(column.column) for column in columns)
+    sets = ", ".join(
+        f"{connection.ops.quote_name(field.column)} = v.{connection.ops.quote_name(field.column)}"
+        for field in fields
+    )
+    table, pk = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(key.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET {sets} FROM unnest({unnest}) AS v({names_sql}) WHERE t.{pk} = v.{pk}",
+            arrays,
+        )
+        return int(cursor.rowcount)

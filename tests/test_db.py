@@ -92,3 +92,34 @@ def test_statements_are_prepared_unless_the_settings_say_not_to(settings):
     settings.DB_PREPARED_STATEMENTS = True
     assert db.fetch(prepared, [1]) == [("prepared", 1)]
     assert _prepared(prepared) == 1
+
+
+def test_update_rows_writes_each_object_its_own_values_with_the_history_context(article, editor):
+    import pghistory
+    from django.utils import timezone
+
+    from annotations.models import Claim, history_of
+
+    first = services.create_claim(article=article, by=editor, exact="160,000 asylum seekers")
+    second = services.create_claim(article=article, by=editor, exact="2014")
+    untouched = services.create_claim(article=article, by=editor, exact="2018")
+    now = timezone.now()
+    first.start, first.end, first.exact, first.updated_by, first.updated_at = 1, 2, "a", None, now
+    second.anchor_state, second.note, second.version = "fuzzy", "kept", 7
+    with pghistory.context(reason="a test"):
+        assert (
+            db.update_rows(
+                [first, second],
+                ["start", "end", "exact", "anchor_state", "updated_by", "updated_at", "version"],
+            )
+            == 2
+        )
+    rows = {c.pk: c for c in Claim.objects.all()}
+    assert (rows[first.pk].start, rows[first.pk].end, rows[first.pk].exact) == (1, 2, "a")
+    assert rows[first.pk].updated_by is None and rows[first.pk].updated_at == now
+    assert (rows[second.pk].anchor_state, rows[second.pk].version) == ("fuzzy", 7)
+    assert rows[second.pk].note == ""  # not a field named: left as it was
+    assert rows[untouched.pk].version == untouched.version
+    last = max(history_of(rows[second.pk]), key=lambda event: event.pgh_created_at)
+    assert last.pgh_context is not None and last.pgh_context["reason"] == "a test"
+    assert db.update_rows([], ["start"]) == 0
