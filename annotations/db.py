@@ -42,7 +42,7 @@ import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from annotations.models import (
     Article,
@@ -549,22 +549,20 @@ def update_rows(objects: Sequence[Model], names: Sequence[str]) -> int:
         return 0
     meta = type(objects[0])._meta
     connection = connections[DEFAULT_DB_ALIAS]
-    fields = [meta.get_field(name) for name in names]
-    key = meta.pk
-    if key is None:
-        raise ValueError(f"{meta.label} has no primary key")
-    columns = [key, *fields]
+    quote = connection.ops.quote_name
+    columns: list[Field[Any, Any]] = [meta.pk] if isinstance(meta.pk, Field) else []
+    columns += [field for name in names if isinstance(field := meta.get_field(name), Field)]
+    if len(columns) != len(names) + 1:
+        raise ValueError(f"update_rows writes concrete fields of a model with a primary key: {names}")
+    key, fields = columns[0], columns[1:]
     arrays = [
         [column.get_db_prep_save(getattr(obj, column.attname), connection) for obj in objects]
         for column in columns
     ]
     unnest = ", ".join(f"%s::{column.db_type(connection)}[]" for column in columns)
-    names_sql = ", ".join(connection.ops.quote_name(column.column) for column in columns)
-    sets = ", ".join(
-        f"{connection.ops.quote_name(field.column)} = v.{connection.ops.quote_name(field.column)}"
-        for field in fields
-    )
-    table, pk = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(key.column)
+    names_sql = ", ".join(quote(str(column.column)) for column in columns)
+    sets = ", ".join(f"{quote(str(field.column))} = v.{quote(str(field.column))}" for field in fields)
+    table, pk = quote(meta.db_table), quote(str(key.column))
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS t SET {sets} FROM unnest({unnest}) AS v({names_sql}) WHERE t.{pk} = v.{pk}",
