@@ -20,7 +20,7 @@ import trafilatura
 from selectolax.lexbor import LexborHTMLParser
 
 from annotations.importing import ArticleInput, BadArticle, parse_published
-from annotations.text import html_metadata, html_to_text, normalise_url, sanitise_html
+from annotations.text import check_depth, html_metadata, html_to_text, normalise_url, sanitise_html
 
 # Shorter than this, what trafilatura found is a teaser, a paywall notice or a heading, not an article.
 MIN_ARTICLE_CHARS = 250
@@ -53,6 +53,7 @@ def extract_article(page: bytes | str, *, url: str, charset: str | None = None) 
         page = decode_page(page, charset)
     if not _HTML_START.search(page[:65536]) or not page.lstrip("\ufeff \t\r\n").startswith("<"):
         raise BadArticle("the page is not HTML")
+    check_depth(page)  # before trafilatura and lexbor parse it, each in time that grows with the depth
 
     document = trafilatura.extract_with_metadata(
         page,

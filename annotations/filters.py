@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django_filters.fields import IsoDateTimeField
 
 from annotations.models import (
     Article,
@@ -31,11 +33,19 @@ class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
     pass
 
 
-class UtcDateTimeFilter(filters.IsoDateTimeFilter):
-    """An ISO 8601 time, compared in UTC: ISO allows offsets up to 24 hours, PostgreSQL only up to 16."""
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, in UTC: ISO allows offsets up to 24 hours, PostgreSQL only up to 16."""
 
-    def filter(self, qs: Any, value: datetime | None) -> Any:
-        return super().filter(qs, value.astimezone(UTC) if value is not None else value)
+    def to_python(self, value: Any) -> datetime | None:
+        moment = super().to_python(value)
+        try:
+            return moment.astimezone(UTC) if moment is not None else None
+        except OverflowError:  # 0001-01-01 with a positive offset is before year 1 in UTC
+            raise forms.ValidationError("this time is outside the years 1 to 9999 in UTC") from None
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 _DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")

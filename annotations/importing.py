@@ -18,16 +18,13 @@ from django.core.validators import URLValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
 from annotations.models import Article
-from annotations.text import html_metadata, html_to_text, normalise, sanitise_html
+from annotations.text import BadArticle as BadArticle  # defined beside the HTML limits that raise it
+from annotations.text import html_metadata, html_to_text, normalise, sanitise_html, unstorable
 
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
 MAX_TITLE = Article.TITLE_MAX_LENGTH
 MAX_URL = Article.URL_MAX_LENGTH
 MAX_TEXT = 2_000_000  # code points; far above any article, far below what would hurt the database
-
-
-class BadArticle(ValueError):
-    """An article that cannot be imported; the message says why, in an editor's words."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +49,7 @@ class ArticleInput:
         for name in ("title", "url", "outlet", "byline", "text", "html", "language"):
             if data.get(name) is not None and not isinstance(data[name], str):
                 raise BadArticle(f"{name} must be a string")
+            _check_text(name, data.get(name) or "")  # before the HTML is parsed or cleaned
         raw_text, raw_html = data.get("text") or "", data.get("html") or ""
         if raw_text and raw_html:
             raise BadArticle("give either text or html, not both")
@@ -85,6 +83,9 @@ class ArticleInput:
         published_at: Any = None,
         language: str = "en",
     ) -> ArticleInput:
+        fields = {"title": title, "text": text, "html": html, "url": url, "outlet": outlet, "byline": byline}
+        for name, value in {**fields, "language": language}.items():
+            _check_text(name, value)
         title = " ".join(title.split())
         text = normalise(text)
         if not title:
@@ -113,6 +114,11 @@ class ArticleInput:
             published_at=parse_published(published_at),
             language=language.strip()[:16] or "en",
         )
+
+
+def _check_text(name: str, value: str) -> None:
+    if reason := unstorable(value):
+        raise BadArticle(f"{name} {reason}")
 
 
 def parse_published(value: Any) -> datetime | None:
@@ -240,6 +246,9 @@ def _read_jsonl(name: str, content: str) -> Iterator[Entry]:
             data = json.loads(line)
         except json.JSONDecodeError as error:
             yield _problem(name, number, f"invalid JSON: {error.msg} at column {error.colno}")
+            continue
+        except RecursionError:  # the decoder recurses once per level: this is its depth limit
+            yield _problem(name, number, "invalid JSON: nested too deeply")
             continue
         try:
             yield Entry(file=name, line=number, article=ArticleInput.from_mapping(data))

@@ -84,11 +84,17 @@ def _content_hash(page: FetchResult) -> str:
     try:
         page_text = extract_article(page.body, url=page.final_url).text
     except BadArticle:
-        page_text = text.html_to_text(page.body.decode("utf-8", errors="replace"))
+        try:
+            page_text = text.html_to_text(page.body.decode("utf-8", errors="replace"))
+        except BadArticle:  # nested too deep to read: its bytes stand for it
+            return hashlib.sha256(page.body).hexdigest()
     return text.content_hash(page_text)
 
 
 def _title(page: FetchResult) -> str:
     if not _is_html(page):
         return ""
-    return " ".join(text.html_metadata(page.body.decode("utf-8", errors="replace"))["title"].split())
+    try:
+        return " ".join(text.html_metadata(page.body.decode("utf-8", errors="replace"))["title"].split())
+    except BadArticle:  # nested too deep to read
+        return ""

@@ -1,4 +1,4 @@
-"""pghistory's middleware, for the requests that can change something.
+"""pghistory's middleware, for the requests that can change something; the request body's size limit.
 
 The stock middleware opens a history context on GETs too, and while one is open pghistory prepends a
 `set_config(...)` pair to every statement the request runs. Reads write no history, so for safe methods
@@ -8,9 +8,12 @@ still get the user and URL attached to the events they record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from pghistory.middleware import HistoryMiddleware
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -21,3 +24,38 @@ class WriteHistoryMiddleware(HistoryMiddleware):
         if request.method in SAFE_METHODS:
             return self.get_response(request)
         return super().__call__(request)  # type: ignore[no-untyped-call]
+
+
+class BodyTooLargeMiddleware:
+    """413 for a request body over DATA_UPLOAD_MAX_MEMORY_SIZE, in the API's error shape under /api/.
+
+    Judged by Content-Length before anything reads the body: Django itself checks only when a form or
+    `request.body` is read, and raises RequestDataTooBig, which the API answered as a 500 and the pages
+    as a 400. A body without a length still ends in that exception: it is answered here too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit is not None and length > limit:
+            return too_large(request)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        return too_large(request) if isinstance(exception, RequestDataTooBig) else None
+
+
+def too_large(request: HttpRequest) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    message = f"the request body is larger than the limit of {limit:,} bytes"
+    if request.path.startswith("/api/"):
+        from annotations.api.errors import error_body  # the API's modules need the app registry ready
+
+        return JsonResponse(error_body(413, "too_large", message), status=413)
+    return HttpResponse(f"{message[0].upper()}{message[1:]}.", status=413, content_type="text/plain")

@@ -33,7 +33,7 @@ from annotations.models import (
 )
 from annotations.roles import Action
 from annotations.suggesting import store_suggestions
-from annotations.text import content_hash, normalise_url
+from annotations.text import content_hash, normalise_url, unstorable
 
 
 class StaleEdit(Exception):
@@ -57,8 +57,15 @@ def _history(by: User | None, **extra: Any) -> pghistory.context:
     return pghistory.context(user=by.pk if by else None, **extra)
 
 
+def _check_text(field_name: str, value: str) -> None:
+    """Text PostgreSQL can store (`text.unstorable`), from every door alike."""
+    if reason := unstorable(value):
+        raise ValidationError({field_name: [f"{field_name} {reason}"]})
+
+
 def _check_length(field_name: str, value: str, limit: int) -> None:
     """The input limits of `models.py`, for every door alike (HTML form, API, import command)."""
+    _check_text(field_name, value)  # every limited field is user text
     if len(value) > limit:
         raise ValidationError(
             {field_name: [f"{field_name} is {len(value):,} characters long; the limit is {limit:,}"]}

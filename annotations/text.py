@@ -67,6 +67,20 @@ _BLOCKS = frozenset(
         "body",
     }
 )
+# Elements without an end tag, or whose end tag the parser supplies: they never deepen the tree.
+_NOT_NESTING = frozenset(
+    {
+        *("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source"),
+        *("track", "wbr", "html", "head", "body", "p", "li", "dt", "dd", "option", "optgroup", "rb"),
+        *("rt", "rtc", "rp", "tr", "td", "th", "thead", "tbody", "tfoot", "colgroup", "caption"),
+    }
+)
+_TAG = re.compile(r"<(!--|/?)(?:([a-zA-Z][^\s/>]*)([^>]*))?")
+_RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"})
+# Far deeper than any article page (they nest a few dozen deep), and libxml2's own limit, so trafilatura
+# reads what is let through. lexbor takes time quadratic in the depth (15 s at 100,000) and the walk in
+# html_to_text recurses, so deeper documents are refused before either sees them.
+MAX_HTML_DEPTH = 256
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _MANY_BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -106,6 +120,58 @@ SAFE_TAGS = {
 _NO_BREAK_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2007": " "})
 
 
+class BadArticle(ValueError):
+    """An article that cannot be imported; the message says why, in an editor's words."""
+
+
+# PostgreSQL's text holds neither NUL nor half of a UTF-16 surrogate pair (which is no UTF-8 at all).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(value: str) -> str | None:
+    """Why `value` cannot be stored as text (a NUL, or a lone surrogate such as JSON's "\\ud800"), or None."""
+    found = _UNSTORABLE.search(value)
+    if found is None:
+        return None
+    if found[0] == "\x00":
+        return "contains a NUL character"
+    return f"contains a lone surrogate (U+{ord(found[0]):04X}), which is not Unicode text"
+
+
+def check_depth(html: str) -> None:
+    """Raise BadArticle if `html` nests more than MAX_HTML_DEPTH elements deep.
+
+    Counted from the tags alone, in one pass, before any parser runs: an upper bound of the parsed
+    depth (end tags the parser would supply, but for those in _NOT_NESTING, are not assumed).
+    """
+    depth, foreign, position = 0, 0, 0
+    while (tag := _TAG.search(html, position)) is not None:
+        opener, name = tag[1], (tag[2] or "").lower()
+        if opener == "!--":  # a comment: skip it; an unclosed one runs to the end
+            position = html.find("-->", tag.start() + 4)
+            if position < 0:
+                return
+            continue
+        position = tag.end()
+        if name in ("svg", "math"):
+            foreign += -1 if opener == "/" else 1
+        if foreign > 0 and opener == "" and (tag[3] or "").endswith("/"):
+            continue  # `<path/>` ends itself in SVG and MathML (and only there: `<div/>` is an open div)
+        if not name or name in _NOT_NESTING:
+            continue
+        if opener == "/":
+            depth = max(depth - 1, 0)
+            continue
+        depth += 1
+        if depth > MAX_HTML_DEPTH:
+            raise BadArticle(f"the HTML is nested more than {MAX_HTML_DEPTH} elements deep")
+        if name in _RAW_TEXT:  # its content is text, not tags: go on at its end tag (or the end)
+            end = re.compile(f"</{name}", re.IGNORECASE).search(html, position)
+            if end is None:
+                return
+            position = end.start()
+
+
 def normalise(text: str) -> str:
     """The canonical form of a revision's text: NFC, `\\n` line ends, plain spaces, no blank ends."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
@@ -119,6 +185,7 @@ def content_hash(text: str) -> str:
 
 def sanitise_html(html: str) -> str:
     """HTML safe to show: only SAFE_TAGS, no scripts, styles or event handlers, links made inert."""
+    check_depth(html)
     return nh3.clean(
         html,
         tags=SAFE_TAGS,
@@ -131,6 +198,7 @@ def sanitise_html(html: str) -> str:
 
 def html_to_text(html: str) -> str:
     """The readable text of an HTML document or fragment, paragraphs separated by blank lines."""
+    check_depth(html)
     tree = LexborHTMLParser(html)
     root = tree.css_first("article") or tree.css_first("main") or tree.body or tree.root
     if root is None:
@@ -170,6 +238,7 @@ def html_to_text(html: str) -> str:
 
 def html_metadata(html: str) -> dict[str, str]:
     """Headline, canonical URL, byline, outlet and date, where the page declares them."""
+    check_depth(html)
     tree = LexborHTMLParser(html)
 
     def meta(*names: str) -> str:

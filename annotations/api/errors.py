@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.openapi import AutoSchema
@@ -39,7 +40,15 @@ class PreconditionFailed(exceptions.APIException):
     default_detail = "the claim changed since you read it: fetch it again and reapply your change"
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+    default_detail = "the request body is larger than the server accepts"
+
+
 def _translate(exc: Exception) -> Exception:
+    if isinstance(exc, RequestDataTooBig):  # a body without a Content-Length (BodyTooLargeMiddleware)
+        return PayloadTooLarge()
     if isinstance(exc, StaleEdit):
         return PreconditionFailed(str(exc))
     if isinstance(exc, BadArticle):

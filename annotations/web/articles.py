@@ -19,6 +19,7 @@ from annotations.importing import ArticleInput, BadArticle, read_uploaded
 from annotations.models import Article, Claim, PageWatch, Source, UrlImport, User
 from annotations.outbound import FetchRefused
 from annotations.roles import Action
+from annotations.text import unstorable
 from annotations.web.access import get_article_for_user, get_url_import_for_user
 from annotations.web.filters import ArticlePageFilter, ClaimPageFilter
 from annotations.web.forms import ArticleForm
@@ -172,6 +173,8 @@ def claim_list(request: HtmxRequest) -> HttpResponse:
 def source_search(request: HttpRequest) -> HttpResponse:
     """Existing sources matching what the editor types, to attach one without retyping it."""
     query = request.GET.get("q", "").strip()
+    if reason := unstorable(query):
+        return HttpResponse(f"The search {reason}.", status=400, content_type="text/plain")
     found = (
         (Source.objects.filter(title__icontains=query) | Source.objects.filter(url__icontains=query))
         if query

@@ -24,6 +24,7 @@ from annotations import services
 from annotations.history import changes_since, history_entries
 from annotations.models import Claim, Suggestion, Tag, User
 from annotations.roles import Action
+from annotations.text import unstorable
 from annotations.web.access import get_article_for_user, get_claim_for_user, get_suggestion_for_user
 from annotations.web.articles import HtmxRequest
 from annotations.web.forms import ClaimEditForm, SourceAttachForm, SpanForm
@@ -212,7 +213,8 @@ def _conflict(request: HtmxRequest, stale: services.StaleEdit, attempted: dict[s
 def claim_toggle_tag(request: HtmxRequest, pk: int) -> HttpResponse:
     """The `1`–`9` shortcuts: add the tag if the claim lacks it, remove it otherwise."""
     claim = get_claim_for_user(request, pk)
-    tag = Tag.objects.filter(slug=request.POST.get("tag", "")).first()
+    slug = request.POST.get("tag", "")
+    tag = None if unstorable(slug) else Tag.objects.filter(slug=slug).first()
     if tag is None:
         return HttpResponse("No such tag.", status=400, content_type="text/plain")
     tags = list(claim.tags.all())

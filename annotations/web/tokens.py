@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from annotations.models import ApiToken, User
 from annotations.roles import Action
+from annotations.text import unstorable
 
 MAX_EXPIRY_DAYS = 3650
 
@@ -38,6 +39,8 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         errors = []
         if not name:
             errors.append("Give the token a name, e.g. the tool that will use it.")
+        elif reason := unstorable(name):
+            errors.append(f"The name {reason}.")
         days: int | None = None
         if raw_days:
             try:

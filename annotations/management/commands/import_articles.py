@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 from tqdm import tqdm
 
 from annotations import services, tasks
@@ -76,6 +77,11 @@ class Command(BaseCommand):
                 result = services.import_article(article_input=entry.article)
             except ValidationError as error:
                 problems.append(Problem(file=entry.file, line=entry.line, reason="; ".join(error.messages)))
+                continue
+            except DatabaseError as error:
+                # What the checks above missed: this article's transaction is rolled back, the rest go on.
+                reason = f"the database refused it: {str(error).strip()}"
+                problems.append(Problem(file=entry.file, line=entry.line, reason=reason))
                 continue
             counts[result.outcome] += 1
             for record in result.anchor_records:
