@@ -360,15 +360,16 @@ def worker_command(*options: str) -> list[str]:
 # --- CPU accounting -------------------------------------------------------------------------------------
 
 
-def postmaster() -> Any:
-    """The PostgreSQL server's main process, when it runs on this machine (psutil.Process), or None."""
+def postmaster(database: str) -> Any:
+    """The main process of the PostgreSQL server that serves `database` (the parent of one of its
+    backends: this process has one), when it runs on this machine (psutil.Process), or None. Other
+    servers may run here too (tests start their own)."""
     import psutil
 
-    for process in psutil.process_iter(["name", "ppid"]):
+    for process in psutil.process_iter(["name", "cmdline"]):
         with contextlib.suppress(psutil.Error):
-            parent = psutil.Process(process.info["ppid"]).name()
-            if process.info["name"] == "postgres" and parent != "postgres":
-                return process
+            if process.info["name"] == "postgres" and database in " ".join(process.info["cmdline"] or []):
+                return process.parent()
     return None
 
 
@@ -384,7 +385,7 @@ class CpuSampler:
         self.psutil = psutil
         self.every = every
         self.database = database
-        self.main = postmaster()
+        self.main = postmaster(database)
         self.fixed = {"server": psutil.Process(server_pid), "benchmark": psutil.Process()}
         self.workers: list[Any] = []
         self.base: dict[int, float] = {}
