@@ -9,6 +9,7 @@ link-check and worker tests (a pytest plugin: tests/conftest.py names it).
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -25,11 +26,20 @@ from annotations.importing import BadArticle
 from annotations.outbound import FetchError
 
 
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then let go): a host that cannot be reached."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class PageServer:
-    """A local web server: `pages` maps a path to (status, body); `hits` counts the requests per path."""
+    """A local web server: `pages` maps a path to (status, body), `headers` a path to extra response
+    headers (`serve` sets both); `hits` counts the requests per path."""
 
     def __init__(self) -> None:
         self.pages: dict[str, tuple[int, bytes]] = {}
+        self.headers: dict[str, dict[str, str]] = {}
         self.hits: dict[str, int] = {}
         server = self
 
@@ -39,6 +49,8 @@ class PageServer:
                 status, body = server.pages.get(self.path, (404, b"not found"))
                 self.send_response(status)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
+                for name, value in server.headers.get(self.path, {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -48,15 +60,21 @@ class PageServer:
 
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.http.server_address[1]
+        self.closed_port = _closed_port()
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def serve(self, path: str, body: bytes, status: int = 200, **headers: str) -> str:
+        """Serve `body` at `path` from now on; its URL."""
+        self.pages[path], self.headers[path] = (status, body), headers
+        return self.url(path)
 
 
 @pytest.fixture
 def pages(settings) -> Iterator[PageServer]:
     server = PageServer()
-    settings.OUTBOUND_ALLOW_LOOPBACK_PORTS = frozenset({server.port})
+    settings.OUTBOUND_ALLOW_LOOPBACK_PORTS = frozenset({server.port, server.closed_port})
     settings.OUTBOUND_PER_HOST_PER_SECOND = 0
     thread = threading.Thread(target=server.http.serve_forever, daemon=True)
     thread.start()

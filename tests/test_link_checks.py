@@ -5,11 +5,7 @@ local HTTP server the guard lets through."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -17,13 +13,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from procrastinate.contrib.django import app
-from procrastinate.testing import InMemoryConnector
 
 from annotations import linkchecks, services, tasks
 from annotations.models import Claim, LinkCheck, Source, User
 from tests.api.helpers import client_for, make_claim
 from tests.factories import ArticleFactory, SourceFactory
+from tests.local_pages import PageServer
 
 pytestmark = pytest.mark.django_db
 
@@ -33,66 +28,8 @@ HEADLINE = "New York's shelter costs force budget cuts, mayor says"
 HX = {"HTTP_HX_REQUEST": "true"}  # the claim panel is an htmx fragment
 
 
-def _closed_port() -> int:
-    """A loopback port nothing listens on (bound, then let go)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class LinkServer:
-    """A local web server: `pages` maps a path to (status, body, extra headers); `hits` counts requests."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, tuple[int, bytes, dict[str, str]]] = {}
-        self.hits: dict[str, int] = {}
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.hits[self.path] = server.hits.get(self.path, 0) + 1
-                status, body, headers = server.pages.get(self.path, (404, b"not found", {}))
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.http.server_address[1]
-        self.closed_port = _closed_port()  # for a host that cannot be reached
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def serve(self, path: str, body: bytes = ARTICLE_PAGE, status: int = 200, **headers: str) -> str:
-        self.pages[path] = (status, body, headers)
-        return self.url(path)
-
-
-@pytest.fixture
-def pages(settings) -> Iterator[LinkServer]:
-    server = LinkServer()
-    settings.OUTBOUND_ALLOW_LOOPBACK_PORTS = frozenset({server.port, server.closed_port})
-    settings.OUTBOUND_PER_HOST_PER_SECOND = 0
-    thread = threading.Thread(target=server.http.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.http.shutdown()
-    server.http.server_close()
-
-
-@pytest.fixture
-def queue() -> Iterator[InMemoryConnector]:
-    """Deferred jobs go to memory instead of the database: no worker needed."""
-    connector = InMemoryConnector()
-    with app.replace_connector(connector):
-        yield connector
+def serve(pages: PageServer, path: str, body: bytes = ARTICLE_PAGE, status: int = 200, **headers: str) -> str:
+    return pages.serve(path, body, status, **headers)
 
 
 def source_at(url: str, editor: User, title: str = "The city's figures") -> Source:
@@ -109,7 +46,7 @@ def checked(source: Source) -> LinkCheck:
 
 
 def test_a_working_page_is_ok_with_its_title_status_and_text_hash(editor, pages):
-    source = source_at(pages.serve("/report"), editor)
+    source = source_at(serve(pages, "/report"), editor)
     before = timezone.now()
     link_check = checked(source)
     link_check.refresh_from_db()
@@ -131,18 +68,18 @@ def test_a_missing_page_is_broken_with_its_status(editor, pages):
 
 
 def test_a_redirect_records_where_the_link_ends_up(editor, pages):
-    new = pages.serve("/2024/report")
-    source = source_at(pages.serve("/report", b"", status=301, Location="/2024/report"), editor)
+    new = serve(pages, "/2024/report")
+    source = source_at(serve(pages, "/report", b"", status=301, Location="/2024/report"), editor)
     link_check = checked(source)
     assert (link_check.state, link_check.status, link_check.final_url) == ("ok", 200, new)
     assert pages.hits == {"/report": 1, "/2024/report": 1}
 
 
 def test_a_page_whose_article_text_changed_is_flagged_changed_from_when_it_was_first_seen(editor, pages):
-    url = pages.serve("/report")
+    url = serve(pages, "/report")
     source = source_at(url, editor)
     first = checked(source).content_hash
-    pages.serve("/report", ARTICLE_PAGE.replace(b"around 160,000 asylum", b"around 180,000 asylum"))
+    serve(pages, "/report", ARTICLE_PAGE.replace(b"around 160,000 asylum", b"around 180,000 asylum"))
     link_check = checked(source)
     assert link_check.state == "changed" and link_check.flagged
     assert link_check.first_hash == first != link_check.content_hash
@@ -153,7 +90,7 @@ def test_a_page_whose_article_text_changed_is_flagged_changed_from_when_it_was_f
 
 
 def test_a_page_whose_only_change_is_its_scripts_and_adverts_stays_ok(editor, pages):
-    source = source_at(pages.serve("/report"), editor)
+    source = source_at(serve(pages, "/report"), editor)
     first = checked(source).content_hash
     busier = (
         ARTICLE_PAGE.replace(
@@ -172,16 +109,16 @@ def test_a_page_whose_only_change_is_its_scripts_and_adverts_stays_ok(editor, pa
         )
     )
     assert busier != ARTICLE_PAGE
-    pages.serve("/report", busier)
+    serve(pages, "/report", busier)
     link_check = checked(source)
     assert (link_check.state, link_check.content_hash) == ("ok", first)
 
 
 def test_a_broken_link_that_works_again_is_ok_again(editor, pages):
-    url = pages.serve("/report", b"<html><body>busy</body></html>", status=503)
+    url = serve(pages, "/report", b"<html><body>busy</body></html>", status=503)
     source = source_at(url, editor)
     assert (checked(source).state, checked(source).status) == ("broken", 503)
-    pages.serve("/report")
+    serve(pages, "/report")
     link_check = checked(source)
     assert (link_check.state, link_check.status, link_check.error) == ("ok", 200, "")
     assert link_check.title == HEADLINE
@@ -259,8 +196,8 @@ def test_sources_attached_from_the_page_and_the_api_get_checks(client, editor, a
 
 
 def test_the_scheduler_queues_the_due_checks_once_and_not_the_others(editor, pages, queue):
-    due = LinkCheck.objects.get(source=source_at(pages.serve("/due"), editor))
-    later = LinkCheck.objects.get(source=source_at(pages.serve("/later"), editor))
+    due = LinkCheck.objects.get(source=source_at(serve(pages, "/due"), editor))
+    later = LinkCheck.objects.get(source=source_at(serve(pages, "/later"), editor))
     LinkCheck.objects.filter(pk=later.pk).update(next_check_at=timezone.now() + timedelta(hours=1))
     assert tasks.schedule_checks() == 1
     queued = [row for row in queue.jobs.values() if row["status"] == "todo"]
@@ -368,11 +305,11 @@ def test_the_claim_panel_says_a_link_is_broken_with_its_error(client, editor, ar
 
 
 def test_the_claim_panel_says_a_page_changed_and_where_a_link_now_leads(client, editor, article, pages):
-    source = source_at(pages.serve("/report", b"", status=302, Location="/moved"), editor)
-    pages.serve("/moved")
+    source = source_at(serve(pages, "/report", b"", status=302, Location="/moved"), editor)
+    serve(pages, "/moved")
     claim = make_claim(article, editor, source=source)
     checked(source)
-    pages.serve("/moved", ARTICLE_PAGE.replace(b"around 160,000 asylum", b"around 180,000 asylum"))
+    serve(pages, "/moved", ARTICLE_PAGE.replace(b"around 160,000 asylum", b"around 180,000 asylum"))
     changed = checked(source)
     assert changed.changed_at is not None
     client.force_login(editor)
@@ -388,7 +325,7 @@ def test_the_claim_panel_says_a_page_changed_and_where_a_link_now_leads(client, 
 def test_the_claim_panel_says_nothing_of_an_unchecked_link_and_little_of_a_working_one(
     client, editor, article, pages
 ):
-    source = source_at(pages.serve("/report"), editor)
+    source = source_at(serve(pages, "/report"), editor)
     claim = make_claim(article, editor, source=source)
     client.force_login(editor)
     url = reverse("claim_panel", args=[claim.pk])
@@ -422,8 +359,8 @@ def test_the_claim_panel_reads_the_link_checks_in_a_fixed_number_of_queries(clie
 
 
 def test_the_api_shows_each_sources_link_check(researcher, editor, article, pages):
-    checked_source = source_at(pages.serve("/report", b"", status=301, Location="/2024/report"), editor)
-    pages.serve("/2024/report")
+    checked_source = source_at(serve(pages, "/report", b"", status=301, Location="/2024/report"), editor)
+    serve(pages, "/2024/report")
     unchecked = source_at("https://stats.example/census", editor, title="Census")
     no_url = Source.objects.create(title="Interview notes")
     claim = make_claim(article, editor, source=checked_source)
@@ -489,7 +426,7 @@ def test_the_sources_list_reads_the_link_checks_in_a_fixed_number_of_queries(res
 
 def test_the_admin_lists_link_checks_by_state(client, admin_user, editor, pages):
     checked(source_at(pages.url("/gone"), editor, title="Gone report"))
-    source_at(pages.serve("/report"), editor, title="Unchecked report")
+    source_at(serve(pages, "/report"), editor, title="Unchecked report")
     client.force_login(admin_user)
     url = reverse("admin:annotations_linkcheck_changelist")
     broken = client.get(url, {"state__exact": "broken"}).content.decode()
