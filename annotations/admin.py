@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.utils import reset as reset_failed_sign_ins
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from pghistory.admin import EventModelAdmin, EventsAdmin
@@ -44,6 +45,18 @@ class UserAdmin(BaseUserAdmin[User]):
     list_display = ("username", "email", "role", "is_active", "is_staff", "is_superuser")
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Newsroom", {"fields": ("role",)}))
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description="Unlock sign-in (forget failed attempts)")
+    def unlock_sign_in(self, request: HttpRequest, queryset: Any) -> None:
+        """Lifts a django-axes lockout of these accounts at once, instead of after the cool-off. An address
+        locked out is unlocked under Axes > Access attempts (delete its rows)."""
+        forgotten = sum(reset_failed_sign_ins(username=user.get_username()) for user in queryset)
+        self.message_user(
+            request,
+            f"Unlocked {queryset.count()} account(s); {forgotten} failed-attempt record(s) forgotten.",
+            messages.SUCCESS,
+        )
 
     # A user deactivated, given another role or deleted here: the API forgets their tokens at once.
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:

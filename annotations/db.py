@@ -537,6 +537,17 @@ def queue_waiting() -> tuple[int, float | None]:
     return int(count), float(oldest) if oldest is not None else None
 
 
+# Workers send a heartbeat every 10 s (procrastinate's worker table); one silent for longer is gone.
+_WORKERS_ALIVE = (
+    "SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > now() - make_interval(secs => %s)"
+)
+
+
+def workers_alive(within_seconds: float) -> int:
+    """How many task workers have sent a heartbeat in the last `within_seconds`."""
+    return int(fetch(_WORKERS_ALIVE, [within_seconds], write=True)[0][0])
+
+
 def update_rows(objects: Sequence[Model], names: Sequence[str]) -> int:
     """Write `names` of each of `objects` (all of one model) in one UPDATE ... FROM unnest(arrays): what
     Django's `bulk_update` does, without its CASE WHEN per field with a branch per row, which PostgreSQL

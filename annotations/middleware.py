@@ -13,8 +13,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from pghistory.middleware import HistoryMiddleware
+
+from annotations import failures
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -52,10 +54,4 @@ class BodyTooLargeMiddleware:
 
 
 def too_large(request: HttpRequest) -> HttpResponse:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
-    message = f"the request body is larger than the limit of {limit:,} bytes"
-    if request.path.startswith("/api/"):
-        from annotations.api.errors import error_body  # the API's modules need the app registry ready
-
-        return JsonResponse(error_body(413, "too_large", message), status=413)
-    return HttpResponse(f"{message[0].upper()}{message[1:]}.", status=413, content_type="text/plain")
+    return failures.too_large(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)

@@ -11,6 +11,7 @@ embedded server and set DATABASE_URL before they get here (newsroom/database.py)
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -87,6 +88,8 @@ INSTALLED_APPS = [
     # The task queue (issue 11): its tables come with its migrations, its worker is
     # `manage.py procrastinate worker`, and it finds our tasks in each app's `tasks.py`.
     "procrastinate.contrib.django",
+    # Failed sign-ins, counted in the database (issue 12): see "Sign-in defences" below.
+    "axes",
     "annotations",
 ]
 
@@ -105,6 +108,9 @@ MIDDLEWARE = [
     # Attaches the signed-in user and the URL to every history event a write request records
     # (pghistory's middleware, minus GET/HEAD/OPTIONS, which record none).
     "annotations.middleware.WriteHistoryMiddleware",
+    # Last, as django-axes asks: it turns a sign-in that hit the lockout into the lockout page (or the
+    # API's error) whatever the view answered.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -148,6 +154,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out account or address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -181,6 +192,41 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Sign-in defences (django-axes, issue 12). A wrong password on the sign-in page or the admin's, and a
+# bearer token the API does not know, count as failures. LOGIN_FAILURE_LIMIT failures for one account (from
+# anywhere) or from one address (for any account or token) lock that account or address out for
+# LOGIN_LOCKOUT_MINUTES; the lockout answers 429 with Retry-After, and says so. An admin unlocks at once
+# (Users > "Unlock sign-in", or Access attempts in the admin); a successful sign-in clears the count.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = "annotations.signin.lockout_parameters"
+AXES_LOCKOUT_CALLABLE = "annotations.signin.locked_out"
+AXES_CLIENT_IP_CALLABLE = "annotations.signin.client_address"
+AXES_RESET_ON_SUCCESS = True
+# Behind a proxy every request comes from the proxy's address: the client's is the one the proxy appended
+# to X-Forwarded-For, TRUSTED_PROXIES entries from the right (0, the default: REMOTE_ADDR, no proxy).
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+
+# Password reset mails a one-time link (Django's views). Development prints the mail on the console;
+# production sends it through EMAIL_HOST (with EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD and
+# EMAIL_USE_TLS). Django 6.1's MAILERS, not the EMAIL_* settings it deprecates.
+MAILERS = {
+    "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if env_str("EMAIL_HOST") == "" and DEBUG
+    else {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": env_str("EMAIL_HOST", "localhost"),
+            "port": env_int("EMAIL_PORT", 25),
+            "username": env_str("EMAIL_HOST_USER"),
+            "password": env_str("EMAIL_HOST_PASSWORD"),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "newsroom-claims@localhost")
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60 * 3)
 
 # Largest article a browser upload or an API push may carry.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)

@@ -1,11 +1,15 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign in and out, change a password, reset a forgotten one (Django's views, our templates in
+    # templates/registration/); failed sign-ins are counted by django-axes (annotations/signin.py).
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("annotations.api.urls")),
     path("", include("annotations.web.urls")),
 ]
+
+# Anything a view did not answer: 503 with Retry-After if the database is down, else a 500, in the
+# API's error shape under /api/ (annotations/failures.py).
+handler500 = "annotations.failures.server_error"

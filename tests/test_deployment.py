@@ -190,7 +190,11 @@ def test_the_health_check_answers_with_the_queue(client):
 
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "queue": {"waiting": 0, "oldest_waiting_seconds": None}}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "queue": {"waiting": 0, "oldest_waiting_seconds": None, "workers": 0},
+    }
     with connection.cursor() as cursor:  # a job as procrastinate queues one (its triggers log the event)
         cursor.execute(
             "INSERT INTO procrastinate_jobs (queue_name, task_name, args)"

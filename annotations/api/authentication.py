@@ -10,6 +10,10 @@ Expiry is still checked on every request. Revoking a token, deactivating a user 
 forgets what is remembered (`models.forget`, called where our code does those), so it applies at once
 where the cache is shared, and within those seconds in processes with a cache of their own. 0 turns
 the memory off. Rate limits are counted apart, by `throttling.py`.
+
+A token not found counts as a failed sign-in from the client's address (annotations/signin.py): after
+LOGIN_FAILURE_LIMIT of them the address is locked out (429) of every lookup until the cool-off ends, so
+guessing tokens slows to a few per quarter hour. A remembered token skips that check along with the lookup.
 """
 
 from __future__ import annotations
@@ -20,15 +24,29 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
+from django.http import HttpRequest
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from annotations import signin
 from annotations.models import ApiToken, User
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class LockedOut(exceptions.APIException):
+    """Too many failed sign-ins from this address (annotations/signin.py); `wait` becomes Retry-After."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+    default_detail = "too many failed sign-ins from this address: try again later"
+
+    def __init__(self, detail: str | None = None, wait: int | None = None) -> None:
+        super().__init__(detail)
+        self.wait = wait
 
 
 def find_active_token(key_hash: str) -> ApiToken | None:
@@ -60,9 +78,9 @@ class BearerTokenAuthentication(BaseAuthentication):
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("the token is not valid") from None
-        return self.authenticate_credentials(raw)
+        return self.authenticate_credentials(raw, request._request)
 
-    def authenticate_credentials(self, raw: str) -> tuple[User, ApiToken]:
+    def authenticate_credentials(self, raw: str, request: HttpRequest) -> tuple[User, ApiToken]:
         now = timezone.now()
         key_hash = ApiToken.hash(raw)
         cache, cache_key = caches["default"], ApiToken.cache_key(key_hash)
@@ -72,8 +90,12 @@ class BearerTokenAuthentication(BaseAuthentication):
             cache.delete(cache_key)
             remembered = None
         if remembered is None:
+            if signin.token_locked_out(request):
+                raise LockedOut(signin.message(request), wait=signin.retry_after_seconds(request))
             token = find_active_token(key_hash)
             if token is None:
+                # The failure that reaches the limit is answered as the lockout by axes' middleware.
+                signin.token_failed(request)
                 raise exceptions.AuthenticationFailed("the token is not valid, has expired or was revoked")
             self._mark_used(token, now)
             if seconds > 0:

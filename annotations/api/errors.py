@@ -22,6 +22,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from annotations.failures import RETRY_AFTER_SECONDS, UNAVAILABLE, database_down, error_body
 from annotations.importing import BadArticle
 from annotations.services import StaleEdit
 
@@ -40,6 +41,15 @@ class PreconditionFailed(exceptions.APIException):
     default_detail = "the claim changed since you read it: fetch it again and reapply your change"
 
 
+class Unavailable(exceptions.APIException):
+    """The database did not answer (annotations/failures.py): 503 with Retry-After, not a 500."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "unavailable"
+    default_detail = UNAVAILABLE
+    wait = RETRY_AFTER_SECONDS
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "too_large"
@@ -49,6 +59,8 @@ class PayloadTooLarge(exceptions.APIException):
 def _translate(exc: Exception) -> Exception:
     if isinstance(exc, RequestDataTooBig):  # a body without a Content-Length (BodyTooLargeMiddleware)
         return PayloadTooLarge()
+    if database_down(exc):
+        return Unavailable()
     if isinstance(exc, StaleEdit):
         return PreconditionFailed(str(exc))
     if isinstance(exc, BadArticle):
@@ -79,15 +91,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     code_text = code if isinstance(code, str) else ("invalid" if fields else exc.default_code)
     response.data = error_body(response.status_code, str(code_text), _message(exc.detail, fields), fields)
     return response
-
-
-def error_body(
-    status_code: int, code: str, message: str, fields: dict[str, list[str]] | None = None
-) -> dict[str, Any]:
-    error: dict[str, Any] = {"status": status_code, "code": code, "message": message}
-    if fields:
-        error["fields"] = fields
-    return {"error": error}
 
 
 def _fields(detail: Any, prefix: str = "") -> dict[str, list[str]] | None:

@@ -5,16 +5,18 @@ Claim editing views are in `claim_views.py`.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
-from annotations import db, services, tasks
+from annotations import db, failures, services, tasks
 from annotations.importing import ArticleInput, BadArticle, read_uploaded
 from annotations.models import Article, Claim, PageWatch, Source, UrlImport, User
 from annotations.outbound import FetchRefused
@@ -38,9 +40,26 @@ class HtmxRequest(HttpRequest):
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers and docker-compose: the app answers, its database does too, and how the task
-    queue stands (jobs waiting for a worker, and the oldest one's wait: growing means no worker runs)."""
-    waiting, oldest = db.queue_waiting()
-    return JsonResponse({"status": "ok", "queue": {"waiting": waiting, "oldest_waiting_seconds": oldest}})
+    queue stands (jobs waiting for a worker, the oldest one's wait, and the workers alive: none alive and
+    a growing wait means background work is stuck). 503 with what is down when the database is."""
+    try:
+        waiting, oldest = db.queue_waiting()
+        workers = db.workers_alive(settings.TASK_STALLED_AFTER_SECONDS)
+    except DatabaseError as error:
+        if not failures.database_down(error):
+            raise
+        response = JsonResponse(
+            {"status": "down", "database": "down", "queue": None, "message": failures.UNAVAILABLE}, status=503
+        )
+        response["Retry-After"] = str(failures.RETRY_AFTER_SECONDS)
+        return response
+    return JsonResponse(
+        {
+            "status": "ok",
+            "database": "ok",
+            "queue": {"waiting": waiting, "oldest_waiting_seconds": oldest, "workers": workers},
+        }
+    )
 
 
 def _partial(request: HtmxRequest, template: str, name: str) -> str:
