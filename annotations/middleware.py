@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from pghistory.middleware import HistoryMiddleware
 
 from annotations import failures
@@ -51,6 +52,25 @@ class BodyTooLargeMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         return too_large(request) if isinstance(exception, RequestDataTooBig) else None
+
+
+class ApiCacheControlMiddleware:
+    """Every API answer is `Cache-Control: private, no-cache` and varies by who asks.
+
+    The answers depend on the caller (their role decides what they see) and change with every edit, so
+    no shared cache may keep one, and a client's own cache must ask again each time: with the ETag it
+    has, a claim that did not change costs it nothing to confirm. An answer that sets its own
+    Cache-Control keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/") and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_cache=True)
+            patch_vary_headers(response, ("Authorization", "Cookie"))
+        return response
 
 
 def too_large(request: HttpRequest) -> HttpResponse:

@@ -80,6 +80,7 @@ def start_gunicorn(
         "API_RATE_PER_TOKEN": "1000000/min",
         "API_RATE_PER_USER": "1000000/min",
         "LOG_LEVEL": "WARNING",
+        "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback: no TLS proxy in front
         "STATIC_ROOT": str(ROOT / "static"),  # only to keep whitenoise quiet: the API serves no files
     }
     server_env |= env or {}

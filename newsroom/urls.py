@@ -3,9 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # Sign in and out, change a password, reset a forgotten one (Django's views, our templates in
-    # templates/registration/); failed sign-ins are counted by django-axes (annotations/signin.py).
-    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("annotations.api.urls")),
     path("", include("annotations.web.urls")),
 ]

@@ -140,7 +140,9 @@ ErrorSerializer = inline_serializer(
     },
 )
 
-_ALWAYS = ("400", "401", "403", "404", "406", "429")
+# Any request: a bad query or token, not allowed, not found, no acceptable format, a body over the limit
+# (413, BodyTooLargeMiddleware), rate-limited or locked out (429), the database down (503).
+_ALWAYS = ("400", "401", "403", "404", "406", "413", "429", "503")
 _WRITES = ("405", "412", "415", "428")
 
 

@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from annotations.api.permissions import RolePermission
+from annotations.api.permissions import MethodBeforeIdentity, RolePermission
 from annotations.api.renderers import FirstRenderer
 from annotations.filters import ClaimFilter
 from annotations.formats import Links
@@ -21,7 +21,7 @@ from annotations.formats.export import EXPORTERS
 from annotations.models import Claim
 
 
-class ClaimExportView(APIView):
+class ClaimExportView(MethodBeforeIdentity, APIView):
     """All claims matching the filters, streamed: `claims.jsonl` (one claim per line, as the JSON API
     shows it) or `claims.csv` (cells a spreadsheet would run as a formula start with a quote)."""
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
@@ -21,3 +23,19 @@ class RolePermission(BasePermission):
             return may(request.user, Action.VIEW)
         needed: tuple[Action, ...] = getattr(view, "write_actions", {}).get(getattr(view, "action", None), ())
         return any(may(request.user, needed_action) for needed_action in needed)
+
+
+class MethodBeforeIdentity:
+    """A method the endpoint does not have is 405 for everyone, before who asks is checked.
+
+    DRF authenticates and checks permissions first, so a DELETE on a list answered 401 to a stranger and
+    403 to a researcher: neither is true (nobody may, because the endpoint has no DELETE), and the 403
+    told a client its role was the problem. Mixed in ahead of DRF's views (`initial` is theirs)."""
+
+    http_method_names: Sequence[str]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        method = (request.method or "").lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            raise exceptions.MethodNotAllowed(request.method or "")
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]

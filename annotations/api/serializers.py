@@ -26,6 +26,19 @@ from annotations.models import (
 )
 
 
+class JsonInteger(serializers.IntegerField):
+    """An integer as JSON writes one: `5`, never `"5"` (nor `5.0` or `true`, which DRF also takes as 5 and
+    1). A client that quotes an offset has the wrong type for it; saying so beats guessing."""
+
+    default_error_messages = {"invalid": "a whole number is required (a JSON number, not a string)"}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        value: int = super().to_internal_value(data)
+        return value
+
+
 def optional_text(**kwargs: Any) -> serializers.CharField:
     """Text kept exactly as sent (quotes and their context are compared character by character)."""
     return serializers.CharField(trim_whitespace=False, allow_blank=True, required=False, **kwargs)
@@ -337,17 +350,17 @@ class ClaimCreateSerializer(FieldsBuiltOnce):
     """A claim by offsets (`start`, `end`, optionally checked against `exact`) or by quote alone
     (`exact` with `prefix`/`suffix`, or a W3C `target.selector` of type TextQuoteSelector)."""
 
-    article = serializers.IntegerField(min_value=1)
-    revision = serializers.IntegerField(
+    article = JsonInteger(min_value=1)
+    revision = JsonInteger(
         required=False, min_value=1, help_text="The revision the client read; refused if not current."
     )
-    start = serializers.IntegerField(required=False, min_value=0)
-    end = serializers.IntegerField(required=False, min_value=1)
+    start = JsonInteger(required=False, min_value=0, help_text="Code-point offset: a JSON number.")
+    end = JsonInteger(required=False, min_value=1, help_text="Code-point offset: a JSON number.")
     exact = serializers.CharField(required=False, trim_whitespace=False)
     prefix = optional_text()
     suffix = optional_text()
     target = TargetSerializer(required=False)
-    note = optional_text()
+    note = optional_text()  # its cap, Claim.NOTE_MAX_LENGTH, is the service's (as the form's)
     tags = serializers.ListField(child=serializers.SlugField(), required=False, max_length=50)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -367,7 +380,7 @@ class ClaimCreateSerializer(FieldsBuiltOnce):
 
 
 class ClaimUpdateSerializer(StrictFields):
-    note = optional_text()
+    note = optional_text()  # its cap, Claim.NOTE_MAX_LENGTH, is the service's (as the form's)
     status = serializers.ChoiceField(choices=Claim.Status.choices, required=False)
     verdict = serializers.ChoiceField(
         choices=[(v, label) for v, label in Claim.Verdict.choices if v],
@@ -387,7 +400,7 @@ class ClaimUpdateSerializer(StrictFields):
 class SourceAttachSerializer(StrictFields):
     """An existing source by `source` id, or one found or created by `url` (and `title` if new)."""
 
-    source = serializers.IntegerField(required=False, min_value=1)  # type: ignore[assignment]
+    source = JsonInteger(required=False, min_value=1)  # type: ignore[assignment]
     url = serializers.CharField(required=False, max_length=2000)
     title = serializers.CharField(required=False, max_length=500)
     publisher = serializers.CharField(required=False, max_length=200, allow_blank=True)

@@ -19,7 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action, api_view
+from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
@@ -29,7 +29,7 @@ from rest_framework.routers import SimpleRouter
 from annotations import db, services, tasks
 from annotations.api.errors import PreconditionFailed, PreconditionRequired
 from annotations.api.pagination import KeysetPagination
-from annotations.api.permissions import RolePermission
+from annotations.api.permissions import MethodBeforeIdentity, RolePermission
 from annotations.api.renderers import (
     ClaimReviewRenderer,
     FormatFirstNegotiation,
@@ -74,7 +74,7 @@ from annotations.roles import Action
 from annotations.text import normalise_url
 
 
-class ApiViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ApiViewSet(MethodBeforeIdentity, viewsets.GenericViewSet):  # type: ignore[type-arg]
     permission_classes = [RolePermission]
     lookup_value_regex = "[0-9]+"  # anything else is no such URL (404), not a failed lookup
     write_actions: dict[str, tuple[Action, ...]] = {}
@@ -513,8 +513,11 @@ class SourceViewSet(
 
 @extend_schema(exclude=True)
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@authentication_classes([])
+@permission_classes([])
 def not_found(request: Request, rest: str = "") -> Response:
-    """Unknown URLs under /api/ answer in the API's error shape too."""
+    """Unknown URLs under /api/ answer in the API's error shape too: 404 to anyone, signed in or not
+    (the API's routes are documented; there is nothing to hide in which ones exist)."""
     raise NotFound("no such API endpoint")
 
 

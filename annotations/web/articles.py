@@ -18,7 +18,7 @@ from django_htmx.middleware import HtmxDetails
 
 from annotations import db, failures, services, tasks
 from annotations.importing import ArticleInput, BadArticle, read_uploaded
-from annotations.models import Article, Claim, PageWatch, Source, UrlImport, User
+from annotations.models import Article, Claim, PageWatch, Source, UrlImport, User, visibility
 from annotations.outbound import FetchRefused
 from annotations.roles import Action
 from annotations.text import unstorable
@@ -194,8 +194,9 @@ def source_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if reason := unstorable(query):
         return HttpResponse(f"The search {reason}.", status=400, content_type="text/plain")
+    visible = Source.objects.filter(visibility(request.user))
     found = (
-        (Source.objects.filter(title__icontains=query) | Source.objects.filter(url__icontains=query))
+        (visible.filter(title__icontains=query) | visible.filter(url__icontains=query))
         if query
         else Source.objects.none()
     )

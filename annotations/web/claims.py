@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -154,20 +155,50 @@ def claim_update(request: HtmxRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _panel(request, claim, status=422, form_errors=form.errors)
     data = form.cleaned_data
-    changes: dict[str, Any] = {}
-    if user.may(Action.EDIT_CLAIM) or user.may(Action.REVIEW_CLAIM):
-        changes["note"] = data["note"]
-    if user.may(Action.SUBMIT_FOR_REVIEW):
-        changes["status"] = data["status"]
-    if user.may(Action.REVIEW_CLAIM) and "verdict" in request.POST:
-        changes["verdict"] = data["verdict"]
-    if user.may(Action.EDIT_CLAIM):
-        changes["tags"] = list(data["tags"])
+    may = {
+        "note": user.may(Action.EDIT_CLAIM) or user.may(Action.REVIEW_CLAIM),
+        "status": user.may(Action.SUBMIT_FOR_REVIEW),
+        "verdict": user.may(Action.REVIEW_CLAIM),
+        "tags": user.may(Action.EDIT_CLAIM),
+    }
+    # What the form sent: a field the panel disabled for this role is not sent at all (tags, status,
+    # verdict); the note is, read-only, as it stands.
+    sent = {
+        "note": data["note"],
+        **({"status": data["status"]} if "status" in request.POST else {}),
+        **({"verdict": data["verdict"]} if "verdict" in request.POST else {}),
+        **({"tags": list(data["tags"])} if "tags" in request.POST or may["tags"] else {}),
+    }
+    changes = {name: value for name, value in sent.items() if may[name]}
+    # Fields sent with a new value the role may not set are not saved, and the answer says so.
+    refused = [name for name, value in sent.items() if not may[name] and _differs(claim, name, value)]
     try:
         claim = services.update_claim(claim=claim, by=user, expected_version=data["version"], **changes)
     except REFUSALS as refusal:
         return _refused(request, claim, refusal, attempted=changes)
-    return _answer(request, claim, claim.article_id, _edited(claim), saved=True)
+    if refused and not request.htmx:
+        messages.warning(request, _not_saved(user, refused))
+    return _answer(
+        request,
+        claim,
+        claim.article_id,
+        _edited(claim),
+        saved=not refused,
+        not_saved=_not_saved(user, refused) if refused else "",
+    )
+
+
+def _differs(claim: Claim, name: str, value: Any) -> bool:
+    if name == "tags":
+        return {tag.pk for tag in value} != set(claim.tags.values_list("pk", flat=True))
+    return bool(value != (getattr(claim, name) or ""))
+
+
+def _not_saved(user: User, fields: list[str]) -> str:
+    return (
+        f"Not saved: {', '.join(fields)}. Your role ({user.effective_role}) may not change "
+        f"{'it' if len(fields) == 1 else 'them'}; anything else you changed was saved."
+    )
 
 
 def _edited(claim: Claim) -> Change:
@@ -238,6 +269,10 @@ def claim_attach_source(request: HtmxRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _panel(request, claim, status=422, source_form_errors=form.errors)
     data = form.cleaned_data
+    if not user.may(Action.EDIT_CLAIM):
+        # Refused before a new source is made: find_or_create_source commits on its own, and a reviewer
+        # (who may edit sources) would leave one behind for a link attach_source then refuses.
+        raise PermissionDenied("Your role may not change this claim's sources.")
     try:
         source = data["source"] or services.find_or_create_source(
             url=data["url"], title=data["title"], by=user

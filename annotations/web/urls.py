@@ -1,10 +1,43 @@
-"""Every HTML page and htmx fragment: articles and their revisions, claims, suggestions and API tokens."""
+"""Every HTML page and htmx fragment: articles and their revisions, claims, suggestions, API tokens, and
+the account pages (sign in and out, change or reset a password)."""
 
+from typing import Any
+
+from django.contrib.auth import views as auth
 from django.urls import path
+from django.views.decorators.http import require_http_methods
 
 from annotations.web import articles, claims, revisions, tokens
 
+
+def form_page(view: Any, methods: tuple[str, ...] = ("GET", "HEAD", "POST")) -> Any:
+    """One of Django's account views, answering 405 to any other method, before anything else: their form
+    views also take PUT (as POST), and the signed-in-only ones sent any method to the sign-in page."""
+    return require_http_methods(list(methods))(view.as_view())
+
+
+# Django's views with our templates (templates/registration/); django-axes counts failed sign-ins.
+accounts = [
+    path("accounts/login/", form_page(auth.LoginView), name="login"),
+    path("accounts/logout/", auth.LogoutView.as_view(), name="logout"),  # POST only, by Django
+    path("accounts/password_change/", form_page(auth.PasswordChangeView), name="password_change"),
+    path(
+        "accounts/password_change/done/",
+        form_page(auth.PasswordChangeDoneView, ("GET", "HEAD")),
+        name="password_change_done",
+    ),
+    path("accounts/password_reset/", form_page(auth.PasswordResetView), name="password_reset"),
+    path("accounts/password_reset/done/", auth.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        form_page(auth.PasswordResetConfirmView),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", auth.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]
+
 urlpatterns = [
+    *accounts,
     path("healthz", articles.healthz, name="healthz"),
     path("", articles.article_list, name="article_list"),
     path("articles/new/", articles.article_new, name="article_new"),

@@ -67,14 +67,17 @@ def claim_rows(claims: ClaimQuerySet, *, badges: bool = True) -> list[ClaimRow]:
     if not badges or not rows:
         return rows
     by_id = {row.pk: row for row in rows}
+    # By the ids read, not `claims` again: each query is its own snapshot, and a claim created between
+    # the two (with a tag or a source) would come back here without a row (a KeyError under load).
+    ids = list(by_id)
     for claim_id, name, facet in (
-        ClaimTag.objects.filter(claim__in=claims)
+        ClaimTag.objects.filter(claim_id__in=ids)
         .order_by("tag__facet", "tag__position", "tag__name")
         .values_list("claim_id", "tag__name", "tag__facet")
     ):
         by_id[claim_id].tags.append((name, facet))
     for claim_id, count in (
-        ClaimSource.objects.filter(claim__in=claims)
+        ClaimSource.objects.filter(claim_id__in=ids)
         .values("claim_id")
         .annotate(count=Count("pk"))
         .values_list("claim_id", "count")

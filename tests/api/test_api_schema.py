@@ -109,3 +109,22 @@ def test_the_suggestions_list_answers_as_documented_whatever_the_query(query, wo
         )
         if pk == real and headers and query.get("format", "json") == "json":
             assert response.status_code == 200 and response.json(), "the article's suggestions"
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_the_errors_any_request_can_get(client):
+    """A body too large (413), a lockout or rate limit (429) and the database down (503) can answer any
+    request, so every operation documents them, in the error shape."""
+    document = client.get("/api/schema/?format=json").json()
+    operations = [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "post", "patch", "put", "delete"}
+    ]
+    assert operations
+    for path, method, operation in operations:
+        for status in ("413", "429", "503"):
+            response = operation["responses"].get(status)
+            assert response, f"{method.upper()} {path} does not document {status}"
+            assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}

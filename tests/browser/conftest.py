@@ -40,6 +40,21 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
+def page(page, request):
+    """Every browser test's page, failing the test if the Content-Security-Policy refused anything: a
+    script, a style or a connection the app's own pages need would break them for real users.
+    (`@pytest.mark.csp_refusals_expected` for a test that injects refused content on purpose.)"""
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    yield page
+    if not request.node.get_closest_marker("csp_refusals_expected"):
+        assert refused == [], refused
+
+
+@pytest.fixture
 def screenshot():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 

@@ -65,8 +65,9 @@ class Command(BaseCommand):
         for role in Role:
             user, _ = User.objects.get_or_create(username=role.value, defaults={"role": role.value})
             user.role = role.value
-            user.is_staff = True  # the admin is where the foundation shows the data
-            user.is_superuser = role is Role.ADMIN
+            # Only the admin account may use the Django admin: there, staff see and change every table,
+            # whatever their role says (the app's pages and API are where roles apply).
+            user.is_staff = user.is_superuser = role is Role.ADMIN
             user.set_password(password)
             user.save()
         editor = User.objects.get(username=Role.EDITOR.value)
