@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 # The environment of a test's child process: none of this run's settings, and no development .env.
-_OURS = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "NEWSROOM_ENV_FILE"}
+# DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it for themselves; a deployment must not (check --deploy).
+_OURS = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "NEWSROOM_ENV_FILE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in _OURS} | {"NEWSROOM_ENV_FILE": os.devnull}
 
 # Imports the settings with os.environ replaced by a mapping that notes every name asked for, and prints

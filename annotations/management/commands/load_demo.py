@@ -65,6 +65,7 @@ class Command(BaseCommand):
         for role in Role:
             user, _ = User.objects.get_or_create(username=role.value, defaults={"role": role.value})
             user.role = role.value
+            user.email = user.email or f"{role.value}@demo.example"  # so the password reset can be tried
             # Only the admin account may use the Django admin: there, staff see and change every table,
             # whatever their role says (the app's pages and API are where roles apply).
             user.is_staff = user.is_superuser = role is Role.ADMIN
