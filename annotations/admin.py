@@ -19,6 +19,7 @@ from annotations.models import (
     Claim,
     ClaimSource,
     ClaimTag,
+    FactCheck,
     LinkCheck,
     PageWatch,
     Revision,
@@ -335,3 +336,13 @@ class LinkCheckAdmin(LargeTableAdmin[LinkCheck]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # every source with a URL gets one (`linkchecks.ensure_link_check`)
+
+
+@admin.register(FactCheck)
+class FactCheckAdmin(LargeTableAdmin[FactCheck]):
+    """Published fact-checks, as imported (`import_factchecks`): searchable, correctable."""
+
+    list_display = ("claim_reviewed", "rating_name", "publisher", "reviewed_on", "origin")
+    list_filter = ("origin", "reviewed_on")
+    search_fields = ("claim_reviewed", "title", "publisher", "url", "external_id")
+    date_hierarchy = "reviewed_on"

@@ -17,11 +17,12 @@ The archive is a ZIP file (deflated, every member dated 1980-01-01, mode 0644, i
   8601 (`P0DT01H00M00S`); decimals and UUIDs as strings; JSON columns as JSON (keys sorted). Primary
   keys are kept, so every relation and every history reference survives.
 
-The tables (format version 1): `users` (no password: see below), `history_contexts` (pghistory's
-who/why of each change), `tags`, `sources`, `link_checks`, `revisions`, `articles`, `page_watches`,
-`claims`, `claim_tags`, `claim_sources`, `anchor_records`, `suggestions` (all of them: dismissing or
-accepting one is an editor's work, and open ones keep their ids), `claim_events`, `claim_tag_events`
-and `claim_source_events` (the recorded history). Verdicts and review status are columns of `claims`.
+The tables (format version 2; version 1 had all but `fact_checks`): `users` (no password: see
+below), `history_contexts` (pghistory's who/why of each change), `tags`, `sources`, `link_checks`,
+`revisions`, `articles`, `page_watches`, `claims`, `claim_tags`, `claim_sources`, `anchor_records`,
+`suggestions` (all of them: dismissing or accepting one is an editor's work, and open ones keep their
+ids), `fact_checks` (published fact-checks imported), `claim_events`, `claim_tag_events` and
+`claim_source_events` (the recorded history). Verdicts and review status are columns of `claims`.
 
 Left out on purpose (`NOT_EXPORTED` says why for each): password hashes and API tokens (secrets; a
 restored user has an unusable password and signs in after a password reset or an admin's
@@ -75,8 +76,10 @@ from django.utils.duration import duration_iso_string
 from annotations.vocabulary import VOCABULARY
 
 FORMAT = "newsroom-claims-archive"
-FORMAT_VERSION = 1
-READABLE_VERSIONS = frozenset({1})
+# 2: `fact_checks` added (issue 13). A version-1 archive lacks it and is refused: restore it with the
+# commit that wrote it, then export again.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = frozenset({2})
 MANIFEST = "manifest.json"
 
 
@@ -128,6 +131,7 @@ TABLES = (
     Table("claim_sources", "annotations.ClaimSource"),
     Table("anchor_records", "annotations.AnchorRecord"),
     Table("suggestions", "annotations.Suggestion"),
+    Table("fact_checks", "annotations.FactCheck"),
     Table("claim_events", "annotations.ClaimEvent"),
     Table("claim_tag_events", "annotations.ClaimTagEvent"),
     Table("claim_source_events", "annotations.ClaimSourceEvent"),

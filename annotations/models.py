@@ -952,3 +952,54 @@ class LinkCheck(models.Model):
     @property
     def flagged(self) -> bool:
         return self.state in self.FLAGGED_STATES
+
+
+class FactCheck(models.Model):
+    """A published fact-check (issue 13): the claim it reviewed, its rating, who published it and when.
+
+    Imported from schema.org ClaimReview JSON-LD (a page's markup, a file or a feed), the Data Commons /
+    Google fact-check feed, or a TSV of `id <TAB> claim <TAB> title`. Our own reviewed claims count as
+    fact-checks too, but are matched where they are (claims with a verdict), never copied here.
+    """
+
+    class Origin(models.TextChoices):
+        CLAIMREVIEW = "claimreview", "schema.org ClaimReview"
+        DATACOMMONS = "datacommons", "Data Commons fact-check feed"
+        TSV = "tsv", "TSV of verified claims"
+
+    CLAIM_MAX_LENGTH = 5000
+    TITLE_MAX_LENGTH = 500
+    RATING_MAX_LENGTH = 200
+    PUBLISHER_MAX_LENGTH = 200
+    EXTERNAL_ID_MAX_LENGTH = 200
+    URL_MAX_LENGTH = 2000
+
+    claim_reviewed = models.TextField(help_text="The claim as the fact-check states it.")
+    title = models.CharField(max_length=TITLE_MAX_LENGTH, blank=True, help_text="The fact-check's headline.")
+    rating_value = models.CharField(max_length=RATING_MAX_LENGTH, blank=True, help_text="e.g. 1 of 5.")
+    rating_name = models.CharField(
+        max_length=RATING_MAX_LENGTH, blank=True, help_text="The rating in words (alternateName): False."
+    )
+    publisher = models.CharField(max_length=PUBLISHER_MAX_LENGTH, blank=True)
+    publisher_url = models.URLField(max_length=URL_MAX_LENGTH, blank=True)
+    reviewed_on = models.DateField(null=True, blank=True, help_text="datePublished of the review.")
+    url = models.URLField(max_length=URL_MAX_LENGTH, blank=True, help_text="The review; unique when given.")
+    language = models.CharField(max_length=16, blank=True)
+    origin = models.CharField(max_length=16, choices=Origin.choices)
+    external_id = models.CharField(
+        max_length=EXTERNAL_ID_MAX_LENGTH, blank=True, help_text="The id in what it came from (a TSV's)."
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-reviewed_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="factcheck_url_unique"),
+            models.UniqueConstraint(
+                fields=["origin", "external_id"], condition=~Q(external_id=""), name="factcheck_external_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        rating = f": {self.rating_name}" if self.rating_name else ""
+        return f"{self.publisher or 'Fact-check'}{rating}: {self.claim_reviewed[:80]}"

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from annotations import monitoring, services
 from annotations.importing import ArticleInput
-from annotations.models import AnchorRecord, ApiToken, Tag, UrlImport
+from annotations.models import AnchorRecord, ApiToken, FactCheck, Tag, UrlImport
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,9 @@ def test_each_list_searches_and_filters(client, admin_user, article, editor, mod
     services.import_article(article_input=revised)
     assert AnchorRecord.objects.filter(claim=claim).exists()
     ApiToken.issue(admin_user, name="Research sync")
+    FactCheck.objects.create(
+        claim_reviewed="160,000 asylum seekers", origin=FactCheck.Origin.TSV, external_id="1"
+    )
     client.force_login(admin_user)
     url = reverse(f"admin:annotations_{model._meta.model_name}_changelist")
     model_admin = admin.site._registry[model]

@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 import zipfile
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from annotations.models import (
     Article,
     ArticleSearch,
     Claim,
+    FactCheck,
     PageWatch,
     Revision,
     Source,
@@ -145,6 +146,18 @@ def newsroom(editor, colleague, reviewer, researcher, admin_user):
     now = timezone.now()
     PageWatch.objects.create(
         article=two, url=two.url, interval=timedelta(hours=2, microseconds=5), next_check_at=now, failures=1
+    )
+    FactCheck.objects.create(
+        claim_reviewed="Around 160,000 asylum seekers have arrived since April 2022",
+        title="Fact check: the asylum figure",
+        rating_name="Mostly true",
+        publisher="A fact-checker",
+        reviewed_on=date(2024, 5, 1),
+        url="https://factcheck.example/asylum",
+        origin=FactCheck.Origin.CLAIMREVIEW,
+    )
+    FactCheck.objects.create(
+        claim_reviewed="A verified claim", origin=FactCheck.Origin.TSV, external_id="vclaim-1"
     )
     return {"claims": [count, law, spent, budget], "articles": [one, two]}
 
@@ -272,7 +285,7 @@ def test_the_archive_is_documented_and_canonical(newsroom, tmp_path):
     contents = _members(path)
     manifest = json.loads(contents["manifest.json"])
 
-    assert (manifest["format"], manifest["format_version"]) == ("newsroom-claims-archive", 1)
+    assert (manifest["format"], manifest["format_version"]) == ("newsroom-claims-archive", 2)
     assert [entry["name"] for entry in manifest["tables"]] == [t.name for t in backup.TABLES]
     for entry in manifest["tables"]:
         lines = contents[entry["file"]].splitlines()
