@@ -36,7 +36,6 @@ the second. Parsing never touches the database.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -458,45 +457,23 @@ def read_html_text(file: str, content: str) -> Iterator[Entry]:
 
 
 def read_tsv_text(file: str, content: str) -> Iterator[Entry]:
-    """`id <TAB> claim <TAB> title` (the title may be left out), CSV-quoted; a header row is skipped."""
-    # The header rule is match_claims' own; imported here, as the matching package loads its models.
-    from annotations.matching.tsv import HEADER_IDS
+    """`id <TAB> claim <TAB> title` (the title may be left out), CSV-quoted; a header row is skipped. Read
+    by match_claims' own reader (`matching.tsv.parse`), each problem reported and the rest imported."""
+    # Imported here: the matching package's other modules load models the import does not need.
+    from annotations.matching import tsv
 
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter="\t", strict=True)
-    line = 1
-    try:
-        for number, row in enumerate(reader):
-            where, line = str(line), reader.line_num + 1
-            if number == 0 and row and row[0].strip().lower() in HEADER_IDS:
-                continue
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            if len(row) not in (2, 3):
-                yield _problem(
-                    file, where, f"{len(row)} tab-separated field(s), expected 3 (id, claim, title)"
-                )
-                continue
-            ident = row[0].strip()
-            if not ident:
-                yield _problem(file, where, "id is missing")
-                continue
-            if any(character.isspace() for character in ident):
-                yield _problem(file, where, f"id {ident[:40]!r} contains whitespace")
-                continue
+    for item in tsv.parse(io.StringIO(content, newline=""), (2, 3), "id, claim, title", text_name="claim"):
+        if isinstance(item, tsv.Problem):
+            rest = "; the rest of the file is not read" if item.final else ""
+            yield _problem(file, str(item.line), item.message + rest)
+        else:
             yield _entry(
                 file,
-                where,
-                lambda row=row: build(
-                    origin=FactCheck.Origin.TSV,
-                    external_id=row[0],
-                    claim=row[1],
-                    title=row[2] if len(row) > 2 else "",
+                str(item.line),
+                lambda row=item: build(
+                    origin=FactCheck.Origin.TSV, external_id=row.id, claim=row.text, title=row.title
                 ),
             )
-    except csv.Error as error:
-        yield _problem(
-            file, str(reader.line_num), f"malformed TSV: {error}; the rest of the file is not read"
-        )
 
 
 # --- files --------------------------------------------------------------------------------------------

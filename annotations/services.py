@@ -527,6 +527,27 @@ def find_or_create_source(
 
 
 @transaction.atomic
+def attach_new_source(
+    *,
+    claim: Claim,
+    url: str,
+    title: str,
+    relation: str,
+    quote: str = "",
+    publisher: str = "",
+    kind: str = Source.Kind.OTHER,
+    by: User | None,
+    expected_version: int,
+) -> Claim:
+    """Find or make the source at `url` and attach it, in one transaction: if the attachment is refused
+    (the role may not change the claim, a colleague's edit came first), no new source is left behind."""
+    source = find_or_create_source(url=url, title=title, publisher=publisher, kind=kind, by=by)
+    return attach_source(
+        claim=claim, source=source, relation=relation, quote=quote, by=by, expected_version=expected_version
+    )
+
+
+@transaction.atomic
 def attach_source(
     *, claim: Claim, source: Source, relation: str, quote: str = "", by: User | None, expected_version: int
 ) -> Claim:

@@ -25,7 +25,7 @@ from annotations.matching.index import MatchIndex
 from annotations.matching.measure import Quality, evaluate
 from annotations.matching.tsv import Row, read_qrels, read_queries, read_verified
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "claim-matching"
+DATA = Path(__file__).resolve().parent.parent / "data" / "claim-matching"
 MRR_DEPTH = 100  # MAP@5 reads the first 5; MRR the first 100 (a match at rank 40 counts 1/40)
 WEIGHTS = [round(w * 0.05, 2) for w in range(21)]
 

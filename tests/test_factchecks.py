@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 from datetime import date
 from io import StringIO
 from pathlib import Path
@@ -18,7 +17,7 @@ from annotations.models import FactCheck
 
 pytestmark = pytest.mark.django_db
 
-VERIFIED = Path("/work/shared/data/claim-matching/verified_claims.docs.tsv")
+VERIFIED = Path(__file__).resolve().parents[1] / "data" / "claim-matching" / "verified_claims.docs.tsv"
 
 
 def review(**overrides: Any) -> dict[str, Any]:
@@ -333,7 +332,7 @@ def test_a_file_over_the_cap_is_refused_unread(tmp_path, monkeypatch):
         ("broken.json", b'{"a": ', "broken.json:1: invalid JSON"),
         ("none.json", b'{"@type": "Article"}', "none.json: no ClaimReview found"),
         ("plain.html", b"<p>no markup</p>", "no ClaimReview found in the page's JSON-LD"),
-        ("narrow.tsv", b"1\tone\n2\n", "narrow.tsv:2: 1 tab-separated field(s), expected 3"),
+        ("narrow.tsv", b"1\tone\n2\n", "narrow.tsv:2: 1 tab-separated field(s), expected 2 or 3"),
         ("quote.tsv", b'1\t"unterminated\n', "malformed TSV"),
         ("empty.tsv", b"1\t\tT\n", "empty.tsv:1: claim is missing"),
         ("no-id.tsv", b"1\tOne\tT\n\tTwo\tT\n", "no-id.tsv:2: id is missing"),
@@ -373,20 +372,14 @@ def test_a_file_is_one_transaction(tmp_path, monkeypatch):
     assert list(FactCheck.objects.values_list("claim_reviewed", flat=True)) == ["One"]  # "New" rolled back
 
 
-@pytest.mark.skipif(not VERIFIED.exists(), reason="the CLEF-2020 data is not here")
-def test_the_real_verified_claims_import_in_reasonable_time():
+def test_the_real_verified_claims_import_all_and_again_change_nothing():
+    # Its time is a benchmark's (BENCHMARKS.md, "Claim matching"), not this test's.
     with VERIFIED.open(encoding="utf-8", newline="") as handle:
         expected = sum(1 for _ in csv.reader(handle, delimiter="\t")) - 1  # less the header
-    started = time.monotonic()
     out, err, failed = run(VERIFIED)
-    first = time.monotonic() - started
     assert not failed, err[:2000]
     assert out.strip() == f"{expected} created, 0 updated, 0 unchanged; 0 refused"
     assert expected == 10_375
-    started = time.monotonic()
     out, _, _ = run(VERIFIED)
-    again = time.monotonic() - started
     assert out.strip() == f"0 created, 0 updated, {expected} unchanged; 0 refused"
     assert FactCheck.objects.filter(origin="tsv").count() == expected
-    assert first < 15 and again < 15, (first, again)
-    print(f"verified_claims.docs.tsv: first import {first:.2f} s, again {again:.2f} s")

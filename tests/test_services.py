@@ -357,3 +357,29 @@ def test_the_same_text_normalised_differently_is_the_same_content(article):
         article, "\r\n" + DEMO_TEXT.replace("cuts. ", "cuts.\r\n").replace("cuts.\r\n", "cuts. ")
     )
     assert result.outcome == "unchanged"
+
+
+@pytest.mark.parametrize("refusal", ["stale", "role"])
+def test_a_refused_attachment_of_a_new_source_leaves_no_source_behind(refusal, article, editor, reviewer):
+    claim = services.create_claim(article=article, by=editor, exact="160,000 asylum seekers")
+    by, version = (editor, claim.version + 1) if refusal == "stale" else (reviewer, claim.version)
+    with pytest.raises(services.StaleEdit if refusal == "stale" else PermissionDenied):
+        services.attach_new_source(
+            claim=claim,
+            url="https://stats.example/new",
+            title="New statistics",
+            relation="supports",
+            by=by,
+            expected_version=version,
+        )
+    assert not Source.objects.filter(url="https://stats.example/new").exists()
+    claim = services.attach_new_source(
+        claim=claim,
+        url="https://stats.example/new",
+        title="New statistics",
+        relation="supports",
+        by=editor,
+        expected_version=claim.version,
+    )
+    assert claim.sources.get().url == "https://stats.example/new"
+    assert Source.objects.get().link_check is not None

@@ -323,26 +323,26 @@ class ClaimViewSet(
         serializer.is_valid(raise_exception=True)
         fields = serializer.validated_data
         expected = self._expected_version(claim)
+        attachment = {
+            "claim": claim,
+            "relation": fields["relation"],
+            "quote": fields.get("quote", ""),
+            "by": self.user,
+            "expected_version": expected,
+        }
         if "source" in fields:
             source = Source.objects.filter(pk=fields["source"]).first()
             if source is None:
                 raise ValidationError({"source": ["no such source"]})
-        else:
-            source = services.find_or_create_source(
+            services.attach_source(source=source, **attachment)
+        else:  # found or made in the same transaction: a refused attachment leaves no new source
+            services.attach_new_source(
                 url=fields["url"],
                 title=fields.get("title", ""),
                 publisher=fields.get("publisher", ""),
                 kind=fields.get("kind", Source.Kind.OTHER),
-                by=self.user,
+                **attachment,
             )
-        services.attach_source(
-            claim=claim,
-            source=source,
-            relation=fields["relation"],
-            quote=fields.get("quote", ""),
-            by=self.user,
-            expected_version=expected,
-        )
         return self._respond(claim.pk)
 
     @extend_schema(parameters=[ETAG_HEADER], responses={200: ClaimSerializer})

@@ -269,22 +269,18 @@ def claim_attach_source(request: HtmxRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _panel(request, claim, status=422, source_form_errors=form.errors)
     data = form.cleaned_data
-    if not user.may(Action.EDIT_CLAIM):
-        # Refused before a new source is made: find_or_create_source commits on its own, and a reviewer
-        # (who may edit sources) would leave one behind for a link attach_source then refuses.
-        raise PermissionDenied("Your role may not change this claim's sources.")
+    attachment = {
+        "claim": claim,
+        "relation": data["relation"],
+        "quote": data["quote"],
+        "by": user,
+        "expected_version": data["version"],
+    }
     try:
-        source = data["source"] or services.find_or_create_source(
-            url=data["url"], title=data["title"], by=user
-        )
-        claim = services.attach_source(
-            claim=claim,
-            source=source,
-            relation=data["relation"],
-            quote=data["quote"],
-            by=user,
-            expected_version=data["version"],
-        )
+        if data["source"]:
+            claim = services.attach_source(source=data["source"], **attachment)
+        else:
+            claim = services.attach_new_source(url=data["url"], title=data["title"], **attachment)
     except REFUSALS as refusal:
         return _refused(request, claim, refusal, error_key="source_error")
     return _answer(request, claim, claim.article_id, _edited(claim))

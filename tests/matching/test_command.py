@@ -61,11 +61,11 @@ def test_default_top_is_five_and_run_name(tmp_path, model):
         (VERIFIED + "6 only-one-field-no-tab\n", QUERIES, "verified.tsv:8: 1 tab-separated field(s)"),
         (VERIFIED + "7\ta\tb\tc\n", QUERIES, "verified.tsv:8: 4 tab-separated field(s)"),
         (VERIFIED + "1\tdup id\tx\n", QUERIES, "verified.tsv:8: id '1' appears twice"),
-        (VERIFIED + "\tno id\tx\n", QUERIES, "verified.tsv:8: empty id"),
+        (VERIFIED + "\tno id\tx\n", QUERIES, "verified.tsv:8: id is missing"),
         (VERIFIED, QUERIES + "q4\n", "queries.tsv:5: 1 tab-separated field(s)"),
         (VERIFIED, QUERIES + "q4\ttext\textra\n", "queries.tsv:5: 3 tab-separated field(s)"),
         (VERIFIED, QUERIES + "q 4\ttext\n", "queries.tsv:5: id 'q 4' contains whitespace"),
-        (VERIFIED, QUERIES + "q5\t \n", "queries.tsv:5: empty text"),
+        (VERIFIED, QUERIES + "q5\t \n", "queries.tsv:5: text is missing"),
         ("\tvclaim\ttitle\n", QUERIES, "no verified claims"),
     ],
 )
