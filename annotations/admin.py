@@ -17,8 +17,11 @@ from annotations.models import (
     ApiToken,
     Article,
     Claim,
+    ClaimCluster,
+    ClaimFactCheck,
     ClaimSource,
     ClaimTag,
+    DismissedMatch,
     FactCheck,
     LinkCheck,
     PageWatch,
@@ -346,3 +349,37 @@ class FactCheckAdmin(LargeTableAdmin[FactCheck]):
     list_filter = ("origin", "reviewed_on")
     search_fields = ("claim_reviewed", "title", "publisher", "url", "external_id")
     date_hierarchy = "reviewed_on"
+
+
+class ConfirmationAdmin[M: Any](LargeTableAdmin[M]):
+    """An editor's word about two things (issue 13): looked at and, if wrong, deleted here; made only in
+    the claim panel, where the figure guard and the claim's version are checked (`services.py`)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ClaimCluster)
+class ClaimClusterAdmin(ConfirmationAdmin[ClaimCluster]):
+    list_display = ("pk", "created_by", "created_at")
+    search_fields = ("claims__exact",)
+    list_filter = ("created_at",)
+
+
+@admin.register(ClaimFactCheck)
+class ClaimFactCheckAdmin(ConfirmationAdmin[ClaimFactCheck]):
+    list_display = ("claim", "fact_check", "confirmed_by", "confirmed_at")
+    search_fields = ("claim__exact", "fact_check__claim_reviewed", "fact_check__publisher")
+    list_filter = ("confirmed_at",)
+    list_select_related = ("claim", "fact_check", "confirmed_by")
+
+
+@admin.register(DismissedMatch)
+class DismissedMatchAdmin(ConfirmationAdmin[DismissedMatch]):
+    list_display = ("claim", "other_claim", "fact_check", "dismissed_by", "dismissed_at")
+    search_fields = ("claim__exact", "other_claim__exact", "fact_check__claim_reviewed")
+    list_filter = ("dismissed_at",)
+    list_select_related = ("claim", "other_claim", "fact_check", "dismissed_by")

@@ -17,19 +17,23 @@ The archive is a ZIP file (deflated, every member dated 1980-01-01, mode 0644, i
   8601 (`P0DT01H00M00S`); decimals and UUIDs as strings; JSON columns as JSON (keys sorted). Primary
   keys are kept, so every relation and every history reference survives.
 
-The tables (format version 2; version 1 had all but `fact_checks`): `users` (no password: see
-below), `history_contexts` (pghistory's who/why of each change), `tags`, `sources`, `link_checks`,
-`revisions`, `articles`, `page_watches`, `claims`, `claim_tags`, `claim_sources`, `anchor_records`,
-`suggestions` (all of them: dismissing or accepting one is an editor's work, and open ones keep their
-ids), `fact_checks` (published fact-checks imported), `claim_events`, `claim_tag_events` and
-`claim_source_events` (the recorded history). Verdicts and review status are columns of `claims`.
+The tables (format version 3; version 2 lacked the clusters, confirmed fact-checks and dismissed
+matches, version 1 also `fact_checks`): `users` (no password: see below), `history_contexts` (pghistory's
+who/why of each change), `tags`, `sources`, `link_checks`, `revisions`, `articles`, `page_watches`,
+`claim_clusters` (claims editors confirmed to be the same), `claims`, `claim_tags`, `claim_sources`,
+`anchor_records`, `suggestions` (all of them: dismissing or accepting one is an editor's work, and open
+ones keep their ids), `fact_checks` (published fact-checks imported), `claim_fact_checks` (those an
+editor confirmed for a claim), `dismissed_matches` (suggestions an editor turned down), `claim_events`,
+`claim_tag_events` and `claim_source_events` (the recorded history). Verdicts and review status are
+columns of `claims`.
 
 Left out on purpose (`NOT_EXPORTED` says why for each): password hashes and API tokens (secrets; a
 restored user has an unusable password and signs in after a password reset or an admin's
 `changepassword`, and makes new tokens), sessions, rate-limit windows and sign-in attempts
 (django-axes), the task queue's jobs and URL import requests (job state; the monitoring and link-check
 schedules are in `page_watches` and `link_checks`, which the passes each minute pick up again), search
-documents (the database rebuilds them from the articles), the cache table, the admin's log and Django's
+documents (the database rebuilds them from the articles), stored embeddings (recomputed from the texts
+at the first lookup), the cache table, the admin's log and Django's
 content types, permissions and groups (the app's permissions are the roles in `roles.py`; `migrate`
 makes the rest).
 
@@ -76,10 +80,10 @@ from django.utils.duration import duration_iso_string
 from annotations.vocabulary import VOCABULARY
 
 FORMAT = "newsroom-claims-archive"
-# 2: `fact_checks` added (issue 13). A version-1 archive lacks it and is refused: restore it with the
-# commit that wrote it, then export again.
-FORMAT_VERSION = 2
-READABLE_VERSIONS = frozenset({2})
+# 2: `fact_checks` added (issue 13); 3: `claim_clusters`, `claim_fact_checks`, `dismissed_matches`. An
+# older archive lacks them and is refused: restore it with the commit that wrote it, then export again.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = frozenset({3})
 MANIFEST = "manifest.json"
 
 
@@ -126,12 +130,15 @@ TABLES = (
     Table("revisions", "annotations.Revision"),
     Table("articles", "annotations.Article"),
     Table("page_watches", "annotations.PageWatch"),
+    Table("claim_clusters", "annotations.ClaimCluster"),
     Table("claims", "annotations.Claim"),
     Table("claim_tags", "annotations.ClaimTag"),
     Table("claim_sources", "annotations.ClaimSource"),
     Table("anchor_records", "annotations.AnchorRecord"),
     Table("suggestions", "annotations.Suggestion"),
     Table("fact_checks", "annotations.FactCheck"),
+    Table("claim_fact_checks", "annotations.ClaimFactCheck"),
+    Table("dismissed_matches", "annotations.DismissedMatch"),
     Table("claim_events", "annotations.ClaimEvent"),
     Table("claim_tag_events", "annotations.ClaimTagEvent"),
     Table("claim_source_events", "annotations.ClaimSourceEvent"),
@@ -142,6 +149,7 @@ TABLES = (
 NOT_EXPORTED = {
     "annotations.ApiToken": "secrets: only a token's hash is stored, and a restored user makes new tokens",
     "annotations.RateWindow": "rate-limit counts of the current minute",
+    "annotations.TextEmbedding": "derived: a cache of each text's vector, recomputed at the first lookup",
     "annotations.ArticleSearch": "derived: the article's trigger rebuilds it on restore",
     "annotations.UrlImport": "job state of the task queue, whose jobs are not exported",
     "annotations.User_groups": "Django groups: the app's permissions are the roles (roles.py)",

@@ -81,6 +81,7 @@ class Row(NamedTuple):
     verdict: str
     note: str
     anchor_state: str
+    cluster_id: int | None  # the same claim in other articles, as editors confirmed it (issue 13)
     created_by__username: str | None
     created_at: datetime
     updated_by__username: str | None

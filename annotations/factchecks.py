@@ -49,6 +49,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from selectolax.lexbor import LexborHTMLParser
 
@@ -571,6 +572,7 @@ def store(entries: Iterator[Entry] | list[Entry]) -> Outcome:
                 by_id[(fc.origin, fc.external_id)] = fc
         new: list[FactCheck] = []
         changed: list[FactCheck] = []
+        now = timezone.now()
         for entry in good:
             data = entry.factcheck
             if data is None:
@@ -592,11 +594,12 @@ def store(entries: Iterator[Entry] | list[Entry]) -> Outcome:
                 continue
             for name in STORED_FIELDS:
                 setattr(existing, name, getattr(data, name))
+            existing.updated_at = now  # bulk_update skips auto_now; the matching index reads it
             changed.append(existing)
         if new:
             FactCheck.objects.bulk_create(new, batch_size=1000)
         if changed:
-            FactCheck.objects.bulk_update(changed, list(STORED_FIELDS), batch_size=1000)
+            FactCheck.objects.bulk_update(changed, [*STORED_FIELDS, "updated_at"], batch_size=1000)
         outcome.created, outcome.updated = len(new), len(changed)
     return outcome
 

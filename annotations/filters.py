@@ -16,6 +16,7 @@ from annotations.models import (
     Article,
     ArticleQuerySet,
     Claim,
+    ClaimFactCheck,
     ClaimQuerySet,
     ClaimSource,
     ClaimTag,
@@ -102,6 +103,20 @@ class ClaimFilter(filters.FilterSet):
         help_text="Claims with a source whose link the last check found `broken`, whose page `changed` "
         "since it was first checked, or either (`flagged`).",
     )
+    cluster = filters.NumberFilter(
+        field_name="cluster_id",
+        help_text="Claims in this cluster (its id): one claim in several articles.",
+    )
+    in_cluster = filters.BooleanFilter(
+        method="filter_in_cluster",
+        label="In a cluster",
+        help_text="`true`: claims an editor confirmed as the same claim as one in another article.",
+    )
+    has_fact_check = filters.BooleanFilter(
+        method="filter_has_fact_check",
+        label="Has a fact-check",
+        help_text="`true`: claims an editor confirmed a published fact-check for.",
+    )
     creator = filters.CharFilter(field_name="created_by__username", help_text="Username of the creator.")
     created_since = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
@@ -126,6 +141,17 @@ class ClaimFilter(filters.FilterSet):
 
     def filter_nothing(self, queryset: QuerySet[Claim], name: str, value: Any) -> QuerySet[Claim]:
         return queryset  # read by filter_tags
+
+    def filter_in_cluster(self, queryset: QuerySet[Claim], name: str, value: bool | None) -> QuerySet[Claim]:
+        return queryset if value is None else queryset.filter(cluster__isnull=not value)
+
+    def filter_has_fact_check(
+        self, queryset: QuerySet[Claim], name: str, value: bool | None
+    ) -> QuerySet[Claim]:
+        if value is None:
+            return queryset
+        confirmed = Exists(ClaimFactCheck.objects.filter(claim=OuterRef("pk")))
+        return queryset.filter(confirmed if value else ~confirmed)
 
     def filter_tags(self, queryset: QuerySet[Claim], name: str, value: list[str]) -> QuerySet[Claim]:
         slugs = sorted({slug.strip() for slug in value if slug.strip()})

@@ -454,6 +454,13 @@ class Claim(models.Model):
     )
     tags = models.ManyToManyField(Tag, through="ClaimTag", related_name="claims", blank=True)
     sources = models.ManyToManyField(Source, through="ClaimSource", related_name="claims", blank=True)
+    # The same claim made in other articles, as an editor confirmed it (issue 13; `clusters.py`).
+    cluster = models.ForeignKey(
+        "ClaimCluster", null=True, blank=True, on_delete=models.SET_NULL, related_name="claims"
+    )
+    fact_checks: models.ManyToManyField[FactCheck, ClaimFactCheck] = models.ManyToManyField(
+        "FactCheck", through="ClaimFactCheck", related_name="claims", blank=True
+    )
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every change; optimistic locking.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="claims_created"
@@ -508,14 +515,18 @@ class Claim(models.Model):
         return list(self.CHANGE_FIELDS)
 
     # What `reopen_review` changes.
-    REVIEW_FIELDS = ("verdict", "status")
+    REVIEW_FIELDS = ("verdict", "status", "cluster")
 
     def reopen_review(self) -> bool:
         """Take back a verdict given to other text (a figure in the quote changed, or the claim was moved to
         other words), unsaved: the claim goes back to review, so that no export carries a verdict for text
-        nobody checked. Whether anything changed (the history records the before and after)."""
+        nobody checked. An editor's "same claim as..." was said of the old text too: the claim leaves its
+        cluster (its confirmed fact-checks go in `services._forget_confirmations`). Whether anything changed
+        (the history records the before and after)."""
+        left_cluster = self.cluster_id is not None
+        self.cluster = None
         if not self.verdict and self.status != self.Status.REVIEWED:
-            return False
+            return left_cluster
         self.verdict = self.Verdict.NONE
         self.status = self.Status.IN_REVIEW
         return True
@@ -990,6 +1001,8 @@ class FactCheck(models.Model):
         max_length=EXTERNAL_ID_MAX_LENGTH, blank=True, help_text="The id in what it came from (a TSV's)."
     )
     imported_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by a re-import too: the matching index reads what changed since it last looked.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-reviewed_on", "-pk"]
@@ -1003,3 +1016,98 @@ class FactCheck(models.Model):
     def __str__(self) -> str:
         rating = f": {self.rating_name}" if self.rating_name else ""
         return f"{self.publisher or 'Fact-check'}{rating}: {self.claim_reviewed[:80]}"
+
+
+class ClaimCluster(models.Model):
+    """Claims in several articles that editors confirmed to be the same claim (issue 13).
+
+    A claim is in at most one cluster (`Claim.cluster`). Confirming two claims merges their clusters; a
+    cluster left with one claim is deleted. Its claims may share sources and be offered one another's
+    verdict, never given it (`clusters.py`).
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"cluster {self.pk}"
+
+
+class ClaimFactCheck(models.Model):
+    """An editor confirmed that a published fact-check reviewed this claim."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="fact_check_links")
+    fact_check = models.ForeignKey(FactCheck, on_delete=models.CASCADE, related_name="claim_links")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "fact_check"], name="claim_fact_check_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fact_check} for claim {self.claim_id}"
+
+
+class DismissedMatch(models.Model):
+    """An editor said a suggested match is not the same claim: it is not suggested for this claim again.
+
+    Exactly one of `other_claim` and `fact_check` is set. A dismissed pair of claims is stored once, with
+    the lower id in `claim`, so that it is hidden from both sides.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="dismissed_matches")
+    other_claim = models.ForeignKey(Claim, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    fact_check = models.ForeignKey(
+        FactCheck, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(other_claim__isnull=True) ^ Q(fact_check__isnull=True),
+                name="dismissed_match_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(other_claim__isnull=True) | Q(claim__lt=F("other_claim")),
+                name="dismissed_match_pair_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["claim", "other_claim"],
+                condition=Q(other_claim__isnull=False),
+                name="dismissed_match_claim_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["claim", "fact_check"],
+                condition=Q(fact_check__isnull=False),
+                name="dismissed_match_fact_check_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"claim {self.claim_id}: not {self.other_claim_id or self.fact_check}"
+
+
+class TextEmbedding(models.Model):
+    """A stored sentence embedding, addressed by its model and text (`matching.dense.key`).
+
+    Content-addressed rather than a column on claims: the claims table stays narrow, a claim and a
+    fact-check with the same words share one row, and a changed text simply has another key. float32
+    little-endian bytes (`bytea`): pgvector is not packaged for this machine's PostgreSQL, and the vectors
+    are compared in the app's process, not in SQL.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    vector = models.BinaryField()
+
+    def __str__(self) -> str:
+        return self.key

@@ -15,16 +15,22 @@ import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from procrastinate.contrib.django import app as task_queue
 
 from annotations import anchoring, db, linkchecks
 from annotations.importing import ArticleInput
+from annotations.matching.figures import Relation, difference, relation
 from annotations.models import (
     AnchorRecord,
     Article,
     Claim,
+    ClaimCluster,
+    ClaimFactCheck,
     ClaimSource,
+    DismissedMatch,
+    FactCheck,
     Revision,
     Source,
     Suggestion,
@@ -255,7 +261,12 @@ def _carry_claims(article: Article, target: Revision, by: User | None) -> list[A
             anchors = anchoring.carry_many(old_text, target.text, [(c.start, c.end) for c in group])
             for claim, anchor in zip(group, anchors, strict=True):
                 records.append(_apply_anchor(claim, anchor, target, now, by))
+        rechecked = [r.claim for r in records if r.state == Claim.AnchorState.NEEDS_RECHECK]
+        clusters = {c.cluster_id for c in rechecked if c.cluster_id}
+        for claim in rechecked:
+            claim.reopen_review()
         db.update_rows(claims, [*Claim.ANCHOR_FIELDS, *Claim.REVIEW_FIELDS, *Claim.CHANGE_FIELDS])
+        _forget_confirmations(rechecked, clusters, by)
     return AnchorRecord.objects.bulk_create(records)
 
 
@@ -281,8 +292,7 @@ def _apply_anchor(
         claim.start, claim.end, claim.exact = anchor.start, anchor.end, record.new_exact
         claim.prefix, claim.suffix = anchoring.context_for(target.text, anchor.start, anchor.end)
         claim.anchor_state = anchor.state
-        if anchor.state == "needs_recheck":
-            claim.reopen_review()  # the verdict was given to the old figure
+        # A needs-recheck claim's verdict was given to the old figure: `_carry_claims` takes it back.
     claim.mark_changed(by, at=now)  # saved by the caller's bulk_update
     return record
 
@@ -461,6 +471,7 @@ def reattach_claim(
     moved_to_other_words = revision.text[start:end] != locked.exact
     locked.revision, locked.start, locked.end = revision, start, end
     locked.exact = revision.text[start:end]
+    cluster = locked.cluster_id
     if moved_to_other_words:
         locked.reopen_review()  # the verdict was given to the old words
     locked.prefix, locked.suffix = anchoring.context_for(revision.text, start, end)
@@ -471,6 +482,8 @@ def reattach_claim(
             by,
             fields=[*Claim.ANCHOR_FIELDS, *Claim.REVIEW_FIELDS, "attention_dismissed_at"],
         )
+        if moved_to_other_words:
+            _forget_confirmations([locked], {cluster} if cluster else set(), by)
     return locked
 
 
@@ -497,6 +510,179 @@ def _lock(claim: Claim, expected_version: int) -> Claim:
     )
     if locked.version != expected_version:
         raise StaleEdit(locked, expected_version)
+    return locked
+
+
+# --- The same claim elsewhere: clusters and fact-checks (issue 13) ------------------------------------------
+# Confirming is always an editor's act (no score was measured safe enough to confirm alone: matches.py),
+# and the figure guard is checked here, for every door: a different figure is a related claim at most.
+
+
+def _same_figures(claim: Claim, other_text: str, field_name: str) -> None:
+    if relation(claim.exact, other_text) is not Relation.SAME:
+        raise ValidationError(
+            {
+                field_name: [
+                    f"not the same claim: {difference(claim.exact, other_text)} (a related claim at most)"
+                ]
+            }
+        )
+
+
+def _forget_confirmations(claims: list[Claim], clusters: set[int], by: User | None) -> None:
+    """Claims whose words changed: their confirmed fact-checks go (their cluster went in `reopen_review`),
+    and a cluster left with one claim is dissolved."""
+    ClaimFactCheck.objects.filter(claim__in=claims).delete()
+    _prune_clusters(clusters, by)
+
+
+def _prune_clusters(cluster_ids: set[int], by: User | None) -> None:
+    for cluster_id in cluster_ids:
+        members = list(Claim.objects.select_for_update().filter(cluster_id=cluster_id))
+        if len(members) <= 1:
+            for member in members:
+                member.cluster = None
+                member.save(update_fields=["cluster", *member.mark_changed(by)])
+            ClaimCluster.objects.filter(pk=cluster_id).delete()
+
+
+@transaction.atomic
+def confirm_same_claim(*, claim: Claim, other: Claim, by: User | None, expected_version: int) -> Claim:
+    """An editor says `other` (in another article) is the same claim: the two clusters become one."""
+    _require(by, Action.EDIT_CLAIM)
+    if other.article_id == claim.article_id:
+        raise ValidationError({"other": ["a claim in the same article is not the same claim elsewhere"]})
+    _same_figures(claim, other.exact, "other")
+    locked = _lock(claim, expected_version)
+    pair = list(Claim.objects.select_for_update(of=("self",)).filter(pk__in=[claim.pk, other.pk]))
+    cluster_ids = {c.cluster_id for c in pair if c.cluster_id}
+    if len(pair) < 2:
+        raise ValidationError({"other": ["that claim is no longer here"]})
+    with _history(by, reason="confirmed as the same claim"):
+        # The oldest cluster keeps its id (exports cite it).
+        target = min(cluster_ids) if cluster_ids else ClaimCluster.objects.create(created_by=by).pk
+        moving = list(
+            Claim.objects.select_for_update(of=("self",))
+            .filter(Q(pk__in=[claim.pk, other.pk]) | Q(cluster_id__in=cluster_ids))
+            .exclude(cluster_id=target)
+        )
+        for member in moving:
+            member.cluster_id = target
+            member.mark_changed(by)
+        db.update_rows(moving, ["cluster", *Claim.CHANGE_FIELDS])
+        ClaimCluster.objects.filter(pk__in=cluster_ids - {target}).delete()
+        low, high = sorted([claim.pk, other.pk])
+        DismissedMatch.objects.filter(claim_id=low, other_claim_id=high).delete()
+    locked.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def leave_cluster(*, claim: Claim, by: User | None, expected_version: int) -> Claim:
+    """An editor takes a claim out of its cluster (it was not the same claim after all)."""
+    _require(by, Action.EDIT_CLAIM)
+    locked = _lock(claim, expected_version)
+    cluster_id = locked.cluster_id
+    if cluster_id is None:
+        return locked
+    locked.cluster = None
+    with _history(by, reason="taken out of its cluster"):
+        locked.touch(by, fields=["cluster"])
+        _prune_clusters({cluster_id}, by)
+    return locked
+
+
+@transaction.atomic
+def confirm_fact_check(
+    *, claim: Claim, fact_check: FactCheck, by: User | None, expected_version: int
+) -> Claim:
+    """An editor says `fact_check` reviewed this claim."""
+    _require(by, Action.EDIT_CLAIM)
+    _same_figures(claim, fact_check.claim_reviewed, "fact_check")
+    locked = _lock(claim, expected_version)
+    with _history(by, reason="fact-check confirmed"):
+        _, created = ClaimFactCheck.objects.get_or_create(
+            claim=locked, fact_check=fact_check, defaults={"confirmed_by": by}
+        )
+        if created:
+            locked.touch(by)
+    return locked
+
+
+@transaction.atomic
+def unconfirm_fact_check(
+    *, claim: Claim, fact_check: FactCheck, by: User | None, expected_version: int
+) -> Claim:
+    _require(by, Action.EDIT_CLAIM)
+    locked = _lock(claim, expected_version)
+    with _history(by, reason="fact-check taken off"):
+        deleted, _ = ClaimFactCheck.objects.filter(claim=locked, fact_check=fact_check).delete()
+        if deleted:
+            locked.touch(by)
+    return locked
+
+
+@transaction.atomic
+def dismiss_match(
+    *, claim: Claim, by: User | None, other: Claim | None = None, fact_check: FactCheck | None = None
+) -> None:
+    """An editor says a suggestion is not the same claim: it is not suggested again (for either claim).
+    The claim itself does not change, so its version does not either."""
+    _require(by, Action.EDIT_CLAIM)
+    if (other is None) == (fact_check is None):
+        raise ValueError("dismiss either another claim or a fact-check")
+    if other is not None:
+        low, high = sorted([claim.pk, other.pk])
+        DismissedMatch.objects.get_or_create(claim_id=low, other_claim_id=high, defaults={"dismissed_by": by})
+    else:
+        DismissedMatch.objects.get_or_create(
+            claim=claim, fact_check=fact_check, defaults={"dismissed_by": by}
+        )
+
+
+@transaction.atomic
+def adopt_verdict(*, claim: Claim, other: Claim, by: User | None, expected_version: int) -> Claim:
+    """A reviewer gives this claim the verdict a colleague gave the same claim elsewhere: offered by the
+    panel, never copied on its own; refused when the figures differ (a verdict never follows a changed
+    figure) or the other claim has no verdict (only a reviewer gives one)."""
+    if other.pk == claim.pk or not other.verdict:
+        raise ValidationError({"other": ["that claim has no verdict to use"]})
+    _same_figures(claim, other.exact, "other")
+    return update_claim(
+        claim=claim,
+        by=by,
+        expected_version=expected_version,
+        verdict=other.verdict,
+        status=Claim.Status.REVIEWED,
+    )
+
+
+@transaction.atomic
+def share_cluster_sources(*, claim: Claim, by: User | None, expected_version: int) -> Claim:
+    """Attach to this claim every source another claim of its cluster has (with that claim's relation and
+    quote), one new version; sources it already has keep theirs."""
+    _require(by, Action.EDIT_CLAIM)
+    locked = _lock(claim, expected_version)
+    if locked.cluster_id is None:
+        raise ValidationError({"cluster": ["this claim is not in a cluster"]})
+    have = set(locked.claim_sources.values_list("source_id", flat=True))
+    offered = (
+        ClaimSource.objects.filter(claim__cluster_id=locked.cluster_id)
+        .exclude(claim=locked)
+        .exclude(source_id__in=have)
+        .order_by("source_id", "pk")
+        .distinct("source_id")
+    )
+    links = [
+        ClaimSource(
+            claim=locked, source_id=link.source_id, relation=link.relation, quote=link.quote, added_by=by
+        )
+        for link in offered
+    ]
+    with _history(by, reason="sources shared from the same claim elsewhere"):
+        if links:
+            ClaimSource.objects.bulk_create(links)
+            locked.touch(by)
     return locked
 
 

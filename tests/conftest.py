@@ -48,13 +48,15 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _fresh_process_memory():
     """Each test starts as a fresh app process would: no token remembered (the cache emptied), no
-    rate-limit hits reserved (their database rows are rolled back with the test)."""
+    rate-limit hits reserved (their database rows are rolled back with the test), no matching index."""
     from django.core.cache import caches
 
+    from annotations import matches
     from annotations.api.throttling import leases
 
     caches["default"].clear()
     leases.drop_all()
+    matches.reset()
 
 
 @pytest.fixture(autouse=True)

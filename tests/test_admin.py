@@ -8,7 +8,17 @@ from django.urls import reverse
 
 from annotations import monitoring, services
 from annotations.importing import ArticleInput
-from annotations.models import AnchorRecord, ApiToken, FactCheck, Tag, UrlImport
+from annotations.models import (
+    AnchorRecord,
+    ApiToken,
+    Claim,
+    ClaimCluster,
+    ClaimFactCheck,
+    DismissedMatch,
+    FactCheck,
+    Tag,
+    UrlImport,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +33,7 @@ def test_every_model_of_the_app_is_registered():
         "ClaimTag",  # edited inline on its claim
         "ArticleSearch",  # the search documents a trigger keeps: nothing to look at or edit
         "RateWindow",  # the API's rate-limit counts: a minute's worth, nothing to look at or edit
+        "TextEmbedding",  # a cache of each text's vector: nothing to look at or edit
     }
 
 
@@ -40,9 +51,12 @@ def test_each_list_searches_and_filters(client, admin_user, article, editor, mod
     services.import_article(article_input=revised)
     assert AnchorRecord.objects.filter(claim=claim).exists()
     ApiToken.issue(admin_user, name="Research sync")
-    FactCheck.objects.create(
+    fact_check = FactCheck.objects.create(
         claim_reviewed="160,000 asylum seekers", origin=FactCheck.Origin.TSV, external_id="1"
     )
+    Claim.objects.filter(pk=claim.pk).update(cluster=ClaimCluster.objects.create(created_by=editor))
+    ClaimFactCheck.objects.create(claim=claim, fact_check=fact_check, confirmed_by=editor)
+    DismissedMatch.objects.create(claim=claim, fact_check=fact_check, dismissed_by=editor)
     client.force_login(admin_user)
     url = reverse(f"admin:annotations_{model._meta.model_name}_changelist")
     model_admin = admin.site._registry[model]

@@ -285,7 +285,7 @@ def test_the_archive_is_documented_and_canonical(newsroom, tmp_path):
     contents = _members(path)
     manifest = json.loads(contents["manifest.json"])
 
-    assert (manifest["format"], manifest["format_version"]) == ("newsroom-claims-archive", 2)
+    assert (manifest["format"], manifest["format_version"]) == ("newsroom-claims-archive", 3)
     assert [entry["name"] for entry in manifest["tables"]] == [t.name for t in backup.TABLES]
     for entry in manifest["tables"]:
         lines = contents[entry["file"]].splitlines()

@@ -39,7 +39,17 @@ from procrastinate.contrib.django import app
 from procrastinate.testing import InMemoryConnector
 from rest_framework.test import APIClient
 
-from annotations.models import ApiToken, PageWatch, Suggestion, Tag, UrlImport, User
+from annotations import services
+from annotations.models import (
+    ApiToken,
+    ClaimFactCheck,
+    FactCheck,
+    PageWatch,
+    Suggestion,
+    Tag,
+    UrlImport,
+    User,
+)
 from annotations.roles import Action, Role, can
 from annotations.vocabulary import ensure_vocabulary
 from tests.api.helpers import etag_of, make_claim
@@ -99,6 +109,37 @@ class World:
             for s in Suggestion.objects.filter(article=self.article).shown_on(revision)
             if s.claim_id is None
         )
+        # The same claim elsewhere (issue 13): a twin in another article, in one cluster with `claim`,
+        # reviewed and with a source to share; a third article's claim to confirm or dismiss; two
+        # published fact-checks, one confirmed for `claim`.
+        self.twin = make_claim(
+            ArticleFactory.create(text=DEMO_TEXT), self.author, verdict="false", reviewer=checker
+        )
+        self.twin = services.update_claim(
+            claim=self.twin, by=checker, expected_version=self.twin.version, status="reviewed"
+        )
+        self.twin = services.attach_source(
+            claim=self.twin,
+            source=SourceFactory.create(),
+            relation="refutes",
+            by=self.author,
+            expected_version=self.twin.version,
+        )
+        services.confirm_same_claim(
+            claim=self.claim, other=self.twin, by=self.author, expected_version=self.claim.version
+        )
+        self.claim.refresh_from_db()
+        self.elsewhere = make_claim(ArticleFactory.create(text=DEMO_TEXT), self.author)
+        self.fact_check, self.confirmed_fact_check = (
+            FactCheck.objects.create(
+                claim_reviewed=f"New York took in 160,000 asylum seekers ({n})",
+                publisher="PolitiFact",
+                url=f"https://factcheck.example/{n}",
+                origin=FactCheck.Origin.CLAIMREVIEW,
+            )
+            for n in ("a", "b")
+        )
+        ClaimFactCheck.objects.create(claim=self.claim, fact_check=self.confirmed_fact_check)
         self.page_watch = PageWatch.objects.create(
             article=self.article,
             url=self.article.url,
@@ -170,7 +211,10 @@ class Actor:
 # --- What "nothing changed" means: every app table, row by row ---------------------------------------
 
 # Bookkeeping a read may write: the session, the rate-limit windows, and columns stamped on use.
-UNCOMPARED_TABLES = frozenset({"django_session", "annotations_api_rate_window", "django_migrations"})
+# The stored embeddings are a cache of what a text's vector is (`matches.embeddings_for`): a lookup fills it.
+UNCOMPARED_TABLES = frozenset(
+    {"django_session", "annotations_api_rate_window", "django_migrations", "annotations_textembedding"}
+)
 # django-axes counts failed sign-ins, and a refused bearer token is one (`api/authentication.py`).
 UNCOMPARED_PREFIXES = ("axes_",)
 UNCOMPARED_COLUMNS = ("last_used_at", "last_login")
@@ -546,6 +590,86 @@ HTML_CASES: list[Case] = [
         writes=True,
     ),
     Case(
+        "claim matches",
+        "get",
+        lambda w: Request(f"/claims/{w.claim.pk}/matches/", None, HX),
+        needs(E.VIEW),
+        200,
+    ),
+    Case(
+        "suggestion matches",
+        "get",
+        lambda w: Request(f"/suggestions/{w.suggestion.pk}/matches/", None, HX),
+        needs(E.VIEW),
+        200,
+    ),
+    Case(
+        "confirm the same claim elsewhere",
+        "post",
+        lambda w: Request(
+            f"/claims/{w.claim.pk}/matches/confirm/", {"claim": w.world.elsewhere.pk, **w.version()}, HX
+        ),
+        needs(E.EDIT_CLAIM),
+        200,
+        writes=True,
+    ),
+    Case(
+        "confirm a fact-check",
+        "post",
+        lambda w: Request(
+            f"/claims/{w.claim.pk}/matches/confirm/", {"fact_check": w.world.fact_check.pk, **w.version()}, HX
+        ),
+        needs(E.EDIT_CLAIM),
+        200,
+        writes=True,
+    ),
+    Case(
+        "dismiss a match",
+        "post",
+        lambda w: Request(f"/claims/{w.claim.pk}/matches/dismiss/", {"claim": w.world.elsewhere.pk}, HX),
+        needs(E.EDIT_CLAIM),
+        200,
+        writes=True,
+    ),
+    Case(
+        "take a fact-check off",
+        "post",
+        lambda w: Request(
+            f"/claims/{w.claim.pk}/fact-checks/remove/",
+            {"fact_check": w.world.confirmed_fact_check.pk, **w.version()},
+            HX,
+        ),
+        needs(E.EDIT_CLAIM),
+        200,
+        writes=True,
+    ),
+    Case(
+        "leave the cluster",
+        "post",
+        lambda w: Request(f"/claims/{w.claim.pk}/cluster/leave/", w.version(), HX),
+        needs(E.EDIT_CLAIM),
+        200,
+        writes=True,
+    ),
+    Case(
+        "share the cluster's sources",
+        "post",
+        lambda w: Request(f"/claims/{w.claim.pk}/cluster/sources/", w.version(), HX),
+        needs(E.EDIT_CLAIM),
+        200,
+        writes=True,
+    ),
+    Case(
+        "use a verdict from elsewhere",
+        "post",
+        lambda w: Request(
+            f"/claims/{w.claim.pk}/matches/verdict/", {"claim": w.world.twin.pk, **w.version()}, HX
+        ),
+        needs(E.REVIEW_CLAIM),
+        200,
+        writes=True,
+    ),
+    Case(
         "accept suggestion",
         "post",
         lambda w: Request(f"/suggestions/{w.suggestion.pk}/accept/", None, HX),
@@ -635,6 +759,9 @@ API_CASES: list[Case] = [
         200,
     ),
     Case("read claim", "get", lambda w: Request(f"/api/v1/claims/{w.claim.pk}/"), needs(E.VIEW), 200),
+    Case(
+        "claim matches", "get", lambda w: Request(f"/api/v1/claims/{w.claim.pk}/matches/"), needs(E.VIEW), 200
+    ),
     Case(
         "read claim as W3C",
         "get",

@@ -129,7 +129,14 @@ def test_suggestions_on_the_page_are_escaped_and_their_forms_carry_the_csrf_toke
     from annotations.web.fragments import suggestion_items
 
     hostile = Suggestion(pk=7, kind="sentence", score=0.5, text='<script>x("&")</script>"q"')
-    html = suggestion_items([hostile], True, 'tok"en', "/suggestions/0/accept/", "/suggestions/0/dismiss/")
+    html = suggestion_items(
+        [hostile],
+        True,
+        'tok"en',
+        "/suggestions/0/accept/",
+        "/suggestions/0/dismiss/",
+        "/suggestions/0/matches/",
+    )
     assert "<script>" not in html and "&lt;script&gt;x(&quot;&amp;&quot;)&lt;/script&gt;" in html
     assert 'value="tok&quot;en"' in html and 'action="/suggestions/7/accept/"' in html
     # On the page: every suggestion's two forms carry the request's CSRF token.

@@ -24,6 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from annotations.failures import RETRY_AFTER_SECONDS, UNAVAILABLE, database_down, error_body
 from annotations.importing import BadArticle
+from annotations.matches import Warming
 from annotations.services import StaleEdit
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ def _translate(exc: Exception) -> Exception:
         return PayloadTooLarge()
     if database_down(exc):
         return Unavailable()
+    if isinstance(exc, Warming):  # the matching index is still being built (matches.py)
+        return Unavailable(str(exc))
     if isinstance(exc, StaleEdit):
         return PreconditionFailed(str(exc))
     if isinstance(exc, BadArticle):

@@ -11,7 +11,8 @@ from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNeg
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
-from annotations.formats import claimreview, is_claim, is_page, w3c
+from annotations.formats import Links, claimreview, is_claim, is_page, w3c
+from annotations.models import Claim, ClaimFactCheck
 
 
 class OrjsonRenderer(BaseRenderer):
@@ -60,8 +61,53 @@ class LinkedDataRenderer(OrjsonRenderer):
         if response is None or response.status_code >= 400 or not (is_page(data) or is_claim(data)):
             return super().render(data, accepted_media_type, renderer_context)
         request = (renderer_context or {}).get("request")
-        shaped = self.page(data, request) if is_page(data) else self.one(data)
+        if is_page(data):
+            shaped = self.page({**data, "results": _elsewhere(data["results"], request)}, request)
+        else:
+            shaped = self.one(_elsewhere([data], request)[0])
         return orjson.dumps(shaped, default=_default, option=orjson.OPT_UTC_Z)
+
+
+def _elsewhere(claims: list[dict[str, Any]], request: Any) -> list[dict[str, Any]]:
+    """The claims with what the linked-data formats say about the same claim elsewhere (issue 13):
+    `elsewhere`, the other claims of each one's cluster (their API URL and article), and `fact_checks`,
+    the URLs of the published fact-checks an editor confirmed for it. Two queries for a whole page; the
+    plain JSON carries only the cluster id."""
+    clusters = {c["cluster"] for c in claims if c.get("cluster")}
+    if request is None or not claims:
+        return claims
+    links = Links(request.build_absolute_uri("/"))
+    members: dict[int, list[dict[str, Any]]] = {}
+    if clusters:
+        rows = (
+            Claim.objects.visible_to(request.user)
+            .filter(cluster_id__in=clusters)
+            .order_by("pk")
+            .values_list("cluster_id", "pk", "article_id", "article__title", "article__url")
+        )
+        for cluster, pk, article_id, title, url in rows:
+            members.setdefault(cluster, []).append(
+                {
+                    "id": pk,
+                    "url": links.claim(pk),
+                    "title": title,
+                    "article": url or links.article(article_id),
+                }
+            )
+    checks: dict[int, list[str]] = {}
+    confirmed = ClaimFactCheck.objects.filter(claim_id__in=[c["id"] for c in claims]).exclude(
+        fact_check__url=""
+    )
+    for claim_id, url in confirmed.order_by("pk").values_list("claim_id", "fact_check__url"):
+        checks.setdefault(claim_id, []).append(url)
+    return [
+        {
+            **claim,
+            "elsewhere": [m for m in members.get(claim.get("cluster") or 0, []) if m["id"] != claim["id"]],
+            "fact_checks": checks.get(claim["id"], []),
+        }
+        for claim in claims
+    ]
 
 
 class W3CAnnotationRenderer(LinkedDataRenderer):

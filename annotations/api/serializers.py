@@ -17,6 +17,7 @@ from annotations.models import (
     Article,
     Claim,
     ClaimSource,
+    FactCheck,
     LinkCheck,
     Revision,
     Source,
@@ -159,6 +160,11 @@ class ClaimSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
     note = serializers.CharField(allow_blank=True)
     anchor_state = serializers.ChoiceField(choices=Claim.AnchorState.choices)
+    cluster = serializers.IntegerField(
+        allow_null=True,
+        help_text="The cluster of the same claim in other articles, as editors confirmed it "
+        "(`/claims/{id}/matches/`); null when none.",
+    )
     created_by = serializers.CharField(allow_null=True, help_text="Username.")
     created_at = serializers.DateTimeField()
     updated_by = serializers.CharField(allow_null=True, help_text="Username.")
@@ -456,3 +462,75 @@ class SuggestionSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 
     def get_dismissed(self, suggestion: Suggestion) -> bool:
         return suggestion.dismissed_at is not None
+
+
+# --- Matches (issue 13) ------------------------------------------------------------------------------------
+
+TIERS = [
+    ("confirmed", "Confirmed by an editor"),
+    ("suggested", "Suggested: close enough, with the same figures"),
+    ("related", "Related: close, but the figures differ (never the same claim)"),
+]
+
+
+class FactCheckSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = FactCheck
+        fields = [
+            "id",
+            "claim_reviewed",
+            "title",
+            "rating_value",
+            "rating_name",
+            "publisher",
+            "publisher_url",
+            "reviewed_on",
+            "url",
+            "language",
+        ]
+
+
+class ClaimMatchSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField(source="claim.pk")
+    url = serializers.SerializerMethodField(help_text="The claim in this API.")
+    article = serializers.SerializerMethodField()
+    exact = serializers.CharField(source="claim.exact")
+    status = serializers.CharField(source="claim.status")
+    verdict = serializers.SerializerMethodField()
+    tier = serializers.ChoiceField(choices=TIERS)
+    score = serializers.FloatField(allow_null=True, help_text="Fused similarity; null if only confirmed.")
+    difference = serializers.CharField(help_text="For a related claim: how the figures differ.")
+
+    def get_url(self, match: Any) -> str:
+        links: Links = self.context["links"]
+        return links.claim(match.claim.pk)
+
+    def get_article(self, match: Any) -> dict[str, Any]:
+        links: Links = self.context["links"]
+        article = match.claim.article
+        return {
+            "id": article.pk,
+            "url": links.article(article.pk),
+            "title": article.title,
+            "canonical_url": article.url or None,
+        }
+
+    def get_verdict(self, match: Any) -> str | None:
+        return match.claim.verdict or None
+
+
+class FactCheckMatchSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    fact_check = FactCheckSerializer()
+    tier = serializers.ChoiceField(choices=TIERS)
+    score = serializers.FloatField(allow_null=True)
+    difference = serializers.CharField()
+
+
+class MatchesSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The same claim in other articles and the fact-checks that cover it, best first in each tier."""
+
+    claim = serializers.IntegerField()
+    cluster = serializers.IntegerField(allow_null=True)
+    article_count = serializers.IntegerField(help_text="Other articles with the same claim.")
+    claims = ClaimMatchSerializer(many=True)
+    fact_checks = FactCheckMatchSerializer(many=True)

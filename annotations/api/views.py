@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from annotations import db, services, tasks
+from annotations import db, matches, services, tasks
 from annotations.api.errors import PreconditionFailed, PreconditionRequired
 from annotations.api.pagination import KeysetPagination
 from annotations.api.permissions import MethodBeforeIdentity, RolePermission
@@ -44,6 +44,7 @@ from annotations.api.serializers import (
     ClaimCreateSerializer,
     ClaimSerializer,
     ClaimUpdateSerializer,
+    MatchesSerializer,
     RevisionSerializer,
     SourceAttachSerializer,
     SourceCreateSerializer,
@@ -344,6 +345,29 @@ class ClaimViewSet(
                 **attachment,
             )
         return self._respond(claim.pk)
+
+    @extend_schema(responses={200: MatchesSerializer})
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        filter_backends=[],
+        renderer_classes=[OrjsonRenderer],
+    )
+    def matches(self, request: Request, pk: str) -> Response:
+        """Has this been checked before? The same claim in other articles (confirmed: in its cluster;
+        suggested: a close match with the same figures; related: close, figures differ) and the published
+        fact-checks that cover it, each tier best first. Only what the caller may see."""
+        claim = self._claim()
+        found = matches.find_matches(claim, self.user)
+        data = {
+            "claim": claim.pk,
+            "cluster": claim.cluster_id,
+            "article_count": found.article_count,
+            "claims": found.claims,
+            "fact_checks": found.fact_checks,
+        }
+        return Response(MatchesSerializer(data, context=self.get_serializer_context()).data)
 
     @extend_schema(parameters=[ETAG_HEADER], responses={200: ClaimSerializer})
     @action(detail=True, methods=["delete"], url_path=r"sources/(?P<source_id>[0-9]+)")

@@ -128,6 +128,7 @@ def claim_json(row: Row, links: Links, shared: SharedParts | None = None) -> dic
         "verdict": row.verdict or None,
         "note": row.note,
         "anchor_state": row.anchor_state,
+        "cluster": row.cluster_id,
         "created_by": row.created_by__username,
         "created_at": row.created_at,
         "updated_by": row.updated_by__username,

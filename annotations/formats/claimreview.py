@@ -39,15 +39,29 @@ def claim_review(claim: dict[str, Any], *, with_context: bool = True) -> dict[st
             if hasattr(claim["updated_at"], "date")
             else str(claim["updated_at"])[:10],
             "reviewRating": rating,
-            "itemReviewed": {"@type": "Claim", "appearance": appearance},
+            "itemReviewed": _item_reviewed(claim, appearance),
         }
     )
+    if claim.get("fact_checks"):
+        review["citation"] = claim["fact_checks"]  # published fact-checks an editor confirmed for it
     reviewer = claim["updated_by"] or claim["created_by"]
     if reviewer:
         review["author"] = {"@type": "Person", "name": reviewer}
     if claim["note"]:
         review["reviewBody"] = claim["note"]
     return review
+
+
+def _item_reviewed(claim: dict[str, Any], appearance: dict[str, Any]) -> dict[str, Any]:
+    """The Claim: where it appears (this article and, for a confirmed cluster, the others: schema.org's
+    `appearance` takes several), and `sameAs` the other claims of its cluster in this API."""
+    elsewhere = claim.get("elsewhere") or []
+    item: dict[str, Any] = {"@type": "Claim", "appearance": appearance}
+    if elsewhere:
+        others = [{"@type": "NewsArticle", "headline": m["title"], "url": m["article"]} for m in elsewhere]
+        item["appearance"] = [appearance, *others]
+        item["sameAs"] = [m["url"] for m in elsewhere]
+    return item
 
 
 def item_list(page: dict[str, Any], request: Request) -> dict[str, Any]:

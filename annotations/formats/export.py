@@ -65,6 +65,7 @@ CSV_TABLE: tuple[tuple[str, str | Callable[[Row, Links], Any]], ...] = (
     ("verdict", "verdict"),
     ("note", "note"),
     ("anchor_state", "anchor_state"),
+    ("cluster", "cluster_id"),
     ("tags", _tags),
     ("sources", _sources),
     ("created_by", "created_by__username"),

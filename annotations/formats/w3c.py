@@ -76,6 +76,21 @@ def _bodies(claim: dict[str, Any]) -> list[dict[str, Any]]:
         if source["quote"]:
             body["selector"] = {"type": "TextQuoteSelector", "exact": source["quote"]}
         bodies.append(body)
+    # The same claim in other articles (its cluster) and the fact-checks confirmed for it: linked
+    # resources, with the same plain-JSON `relation` as a source's (`same_claim`, `fact_check`).
+    for other in claim.get("elsewhere") or []:
+        bodies.append(
+            {
+                "type": "SpecificResource",
+                "purpose": "linking",
+                "source": other["url"],
+                "relation": "same_claim",
+            }
+        )
+    for url in claim.get("fact_checks") or []:
+        bodies.append(
+            {"type": "SpecificResource", "purpose": "linking", "source": url, "relation": "fact_check"}
+        )
     if claim["verdict"]:
         bodies.append(
             {"type": "TextualBody", "purpose": "assessing", "value": VERDICT_LABELS[claim["verdict"]]}

@@ -6,6 +6,7 @@ package folder, whose ``weights/`` and ``tokenizers/`` subfolders are the cache 
 `disable_download=True`, finds both files in the wheel and makes a missing file an error, not a download.
 """
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from functools import cache
@@ -18,7 +19,14 @@ import numpy.typing as npt
 from annotations.matching.text import clean
 
 DIMENSIONS = 256
+# Names the model in a stored vector's key: another model (or size) never reads this one's vectors.
+MODEL = f"wordllama-0.4-l2_supercat-{DIMENSIONS}"
 Matrix = npt.NDArray[np.float32]
+
+
+def key(text: str) -> str:
+    """The address of `text`'s embedding by this model (a stored vector's primary key)."""
+    return hashlib.sha256(f"{MODEL}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @cache

@@ -206,3 +206,22 @@ def quantities(text: str) -> Counter[Quantity]:
 def relation(a: str, b: str) -> Relation:
     """SAME when the two claims' figures and units agree exactly (or neither has any), else RELATED."""
     return Relation.SAME if quantities(a) == quantities(b) else Relation.RELATED
+
+
+def _shown(quantity: Quantity) -> str:
+    value, unit = quantity
+    number = f"{value:,.0f}" if value == int(value) else f"{value:,g}"
+    symbol = {"dollar": "$", "pound": "£", "euro": "€", "yen": "¥"}.get(unit)
+    if symbol:
+        return f"{symbol}{number}"
+    return {"percent": f"{number}%", "times": f"×{number}", "": number}.get(unit, f"{number} {unit}")
+
+
+def difference(a: str, b: str) -> str:
+    """Why two claims are only related, for an editor: "160,000 here, 180,000 there" ('' when SAME)."""
+    ours, theirs = quantities(a), quantities(b)
+    if ours == theirs:
+        return ""
+    here = ", ".join(_shown(q) for q in sorted((ours - theirs).elements())) or "no figure"
+    there = ", ".join(_shown(q) for q in sorted((theirs - ours).elements())) or "no figure"
+    return f"figures differ: {here} here, {there} there"

@@ -6,9 +6,12 @@ The article list ranks what it finds; the claim list needs narrower pickers.
 from __future__ import annotations
 
 import django_filters
+from django import forms
 
 from annotations.filters import ArticleFilter, ClaimFilter
 from annotations.models import Claim, Tag
+
+ANY_YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
 class ClaimPageFilter(ClaimFilter):
@@ -32,6 +35,13 @@ class ClaimPageFilter(ClaimFilter):
     )
     anchor_state = django_filters.ChoiceFilter(  # type: ignore[assignment]
         choices=Claim.AnchorState.choices, label="Anchor", empty_label="Any anchor"
+    )
+    # "Any" rather than the default select's "Unknown".
+    in_cluster = django_filters.BooleanFilter(
+        method="filter_in_cluster", label="In a cluster", widget=forms.Select(choices=ANY_YES_NO)
+    )
+    has_fact_check = django_filters.BooleanFilter(
+        method="filter_has_fact_check", label="Has a fact-check", widget=forms.Select(choices=ANY_YES_NO)
     )
 
 

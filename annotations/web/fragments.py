@@ -164,10 +164,16 @@ def claim_items(
 
 
 def suggestion_items(
-    suggestions: Iterable[Suggestion], actions: bool, csrf_token: str, accept_url: str, dismiss_url: str
+    suggestions: Iterable[Suggestion],
+    actions: bool,
+    csrf_token: str,
+    accept_url: str,
+    dismiss_url: str,
+    matches_url: str,
 ) -> SafeString:
-    """The suggestions' list items; `accept_url` and `dismiss_url` have a `0` where the suggestion id goes.
-    `actions`: with the forms that claim or dismiss one (POST, with this CSRF token)."""
+    """The suggestions' list items; `accept_url`, `dismiss_url` and `matches_url` have a `0` where the
+    suggestion id goes. `actions`: with the forms that claim or dismiss one (POST, with this CSRF token).
+    Every item can ask whether its sentence was checked before (a GET, loaded into the item)."""
     token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
     parts: list[str] = []
     for suggestion in suggestions:
@@ -189,11 +195,17 @@ def suggestion_items(
                 f'hx-swap="outerHTML">{token}'
                 '<button type="submit" class="ghost small">Dismiss</button></form></div>'
             )
+        found = escape(matches_url.replace("/0/", f"/{pk}/"))
+        checked = (
+            f'<button type="button" class="link small" hx-get="{found}" '
+            f'hx-target="#suggestion-matches-{pk}" hx-swap="innerHTML">Checked before?</button>'
+            f'<div id="suggestion-matches-{pk}" class="suggestion-matches" aria-live="polite"></div>'
+        )
         parts.append(
             f'<li id="suggestion-item-{pk}" class="suggestion-item sg-{kind} '
             f'strength-{escape(suggestion.strength)}" tabindex="-1">'
             f'<span class="badge sg-badge-{kind}">{escape(label)}</span>'
-            f"<q>{escape(_shortened(suggestion.text, 160))}</q>{forms}</li>"
+            f"<q>{escape(_shortened(suggestion.text, 160))}</q>{forms}{checked}</li>"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped or built from integers
 

@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth
 from django.urls import path
 from django.views.decorators.http import require_http_methods
 
-from annotations.web import articles, claims, revisions, tokens
+from annotations.web import articles, claims, matches, revisions, tokens
 
 
 def form_page(view: Any, methods: tuple[str, ...] = ("GET", "HEAD", "POST")) -> Any:
@@ -71,8 +71,18 @@ urlpatterns = [
     path("claims/<int:pk>/reattach/", claims.claim_reattach, name="claim_reattach"),
     path("claims/<int:pk>/dismiss/", claims.claim_dismiss, name="claim_dismiss"),
     path("claims/<int:pk>/history/", claims.claim_history, name="claim_history"),
+    path("claims/<int:pk>/matches/", matches.claim_matches, name="claim_matches"),
+    path("claims/<int:pk>/matches/confirm/", matches.claim_match_confirm, name="claim_match_confirm"),
+    path("claims/<int:pk>/matches/dismiss/", matches.claim_match_dismiss, name="claim_match_dismiss"),
+    path("claims/<int:pk>/matches/verdict/", matches.claim_adopt_verdict, name="claim_adopt_verdict"),
+    path(
+        "claims/<int:pk>/fact-checks/remove/", matches.claim_fact_check_remove, name="claim_fact_check_remove"
+    ),
+    path("claims/<int:pk>/cluster/leave/", matches.claim_cluster_leave, name="claim_cluster_leave"),
+    path("claims/<int:pk>/cluster/sources/", matches.claim_cluster_sources, name="claim_cluster_sources"),
     path("suggestions/<int:pk>/accept/", claims.suggestion_accept, name="suggestion_accept"),
     path("suggestions/<int:pk>/dismiss/", claims.suggestion_dismiss, name="suggestion_dismiss"),
+    path("suggestions/<int:pk>/matches/", matches.suggestion_matches, name="suggestion_matches"),
     path("sources/search/", articles.source_search, name="source_search"),
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/tokens/<int:pk>/revoke/", tokens.revoke_api_token, name="revoke_api_token"),

@@ -114,6 +114,7 @@ def _suggestion_items(request: HttpRequest, suggestions: list[Suggestion]) -> An
         get_token(request) if can_create else "",
         reverse("suggestion_accept", args=[0]),
         reverse("suggestion_dismiss", args=[0]),
+        reverse("suggestion_matches", args=[0]),
     )
 
 

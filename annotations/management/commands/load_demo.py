@@ -1,7 +1,8 @@
 """`python manage.py load_demo`: the demo accounts and the demo article with its claims (development only).
 
-Safe to run on every start: accounts get the current DEMO_PASSWORD, and the article and its claims are
-added only once.
+Safe to run on every start: accounts get the current DEMO_PASSWORD, and the articles, the claims and the
+demo fact-check are added only once. The second article repeats the first one's figure, unclaimed, for
+"has this been checked before?" (README).
 """
 
 from __future__ import annotations
@@ -12,13 +13,20 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from annotations import services
+from annotations import factchecks, services
 from annotations.importing import ArticleInput
 from annotations.models import Claim, ClaimSource, Source, Tag, User
 from annotations.roles import Role
 
-DEMO_ARTICLE = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "ice-nyc-sanctuary-talks.txt"
+DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+DEMO_ARTICLE = DEMO / "ice-nyc-sanctuary-talks.txt"
 DEMO_URL = "https://example.org/news/ice-nyc-sanctuary-talks"
+# A second article that makes the first one's claim again, without claims: claiming "around 160,000 asylum
+# seekers since April 2022" there shows the first article's claim and a fact-check (issue 13).
+SECOND_ARTICLE = DEMO / "shelter-costs.txt"
+SECOND_URL = "https://example.org/news/nyc-migrant-shelter-costs"
+# A fictional ClaimReview (the publisher is made up), imported as a published fact-check would be.
+DEMO_FACT_CHECK = DEMO / "factcheck-asylum-seekers.jsonld"
 
 DEMO_CLAIMS = [
     # (quote, tag slugs, note, status)
@@ -110,5 +118,16 @@ class Command(BaseCommand):
             services.update_claim(
                 claim=first, by=reviewer, expected_version=first.version, verdict=Claim.Verdict.MOSTLY_TRUE
             )
+        services.import_article(
+            article_input=ArticleInput.build(
+                title="New York City to keep paying for migrant hotel rooms into next year",
+                text=SECOND_ARTICLE.read_text(encoding="utf-8"),
+                url=SECOND_URL,
+                outlet="Demo outlet (sample article)",
+                byline="City desk",
+            ),
+            by=editor,
+        )
+        factchecks.store_file(DEMO_FACT_CHECK)  # the same URL again updates, never duplicates
         self.stdout.write(f"Demo accounts: {', '.join(r.value for r in Role)} (password: {password!r})")
         self.stdout.write(f"Demo article: {article.title} ({article.claims.count()} claims)")
