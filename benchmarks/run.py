@@ -13,9 +13,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 # Benchmarks whose full form is too long for `make bench` run their quick form here: bench_scale.py
 # would load a million claims, bench_url_import.py would check 10,000 URLs, bench_load.py would load
-# the server for 60 s instead of 15, bench_matching.py would sweep the fusion weight in full. Their full runs
+# the server for 60 s instead of 15, bench_matching.py would sweep the fusion weight in full,
+# bench_matches_app.py would load 100,000 claims (its quick form: 10,000). Their full runs
 # have their own commands in BENCHMARKS.md.
-QUICK_FORM = {"bench_load.py", "bench_matching.py", "bench_scale.py", "bench_url_import.py"}
+QUICK_FORM = {
+    "bench_load.py",
+    "bench_matches_app.py",
+    "bench_matching.py",
+    "bench_scale.py",
+    "bench_url_import.py",
+}
 
 
 def main() -> int:
