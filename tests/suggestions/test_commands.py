@@ -51,9 +51,11 @@ def test_evaluate_checkworthy_on_two_small_transcripts(tmp_path: Path) -> None:
         (tmp_path / f"{name}.tsv").write_bytes((DEFAULT_DATA_DIR / f"{name}.tsv").read_bytes())
     out = _run("evaluate_checkworthy", "--data", str(tmp_path))
     lines = out.splitlines()
-    assert lines[0] == "transcript\tsentences\tpositives\tAP\tP@5\tP@10"
-    assert lines[1].startswith("20181010_medicare\t44\t11\t")
-    assert lines[-1].startswith("MEAN (2 transcripts)\t115\t20\t")
+    assert lines[0] == "transcript\tkind\tC\tsentences\tpositives\tAP\tP@5\tP@10"
+    # One transcript to train on leaves nothing to choose C with: the default.
+    assert lines[1].startswith("20181010_medicare\tspeech\t1\t44\t11\t")
+    assert lines[3].startswith("MEAN (2 transcripts)\t\t\t115\t20\t")
+    assert lines[4].startswith("MAP speeches (2)\t") and len(lines) == 5  # no debates among them
 
 
 def test_train_checkworthy_check_detects_difference(tmp_path: Path) -> None:

@@ -18,16 +18,22 @@ from annotations.suggestions.ranker import Ranker
 from annotations.suggestions.spotter import Figure
 from annotations.suggestions.suggest import SENTENCE_THRESHOLD, figure_score
 from annotations.suggestions.training import (
+    C_GRID,
     DEFAULT_DATA_DIR,
     Transcript,
     average_precision,
+    choose_c,
     dumps_model,
     evaluate_fold,
     export_model,
     fit_pipeline,
+    format_report,
+    inner_folds,
+    nested_cross_validation,
     pipeline_scores,
     precision_at,
     read_transcript,
+    transcript_kind,
 )
 from tests.suggestions.articles import long_article
 
@@ -292,3 +298,66 @@ def test_a_span_is_covered_only_by_a_claim_around_all_of_it():
     assert not covered(35, 45)  # overlaps a claim's end
     assert not covered(45, 55)  # overlaps a claim's start
     assert not covered(61, 70) and not covered_by([])(0, 1)
+
+
+# --- the evaluation protocol: nested cross-validation -------------------------------------------------
+
+
+def _synthetic(name: str, speakers: list[str]) -> Transcript:
+    n = len(speakers)
+    return Transcript(
+        name=name,
+        line_numbers=tuple(str(i) for i in range(1, n + 1)),
+        speakers=tuple(speakers),
+        texts=tuple(f"We spent {i} billion dollars more than last year." for i in range(n)),
+        labels=tuple(i % 2 for i in range(n)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("20160926_1pres", "debate"),  # two candidates and a moderator
+        ("20181112_trump_pelosi", "debate"),  # three people arguing: 58 %, 22 %, 15 %
+        ("20170216_trump_press", "speech"),  # reporters' QUESTION lines are not a second debater
+        ("20170228_trump_address", "speech"),  # SYSTEM (applause) is not a speaker
+        ("20181010_medicare", "speech"),
+    ],
+)
+def test_transcript_kind_tells_debates_from_speeches(name: str, kind: str) -> None:
+    assert transcript_kind(read_transcript(DEFAULT_DATA_DIR / f"{name}.tsv")) == kind
+
+
+def test_inner_folds_spread_each_kind_over_every_fold() -> None:
+    debates = [_synthetic(f"d{i}", ["A", "B"] * 5) for i in range(3)]
+    speeches = [_synthetic(f"s{i}", ["A"] * 10) for i in range(4)]
+    folds = inner_folds(speeches + debates)
+    assert sorted(t.name for fold in folds for t in fold) == sorted(t.name for t in debates + speeches)
+    assert [sum(transcript_kind(t) == "debate" for t in fold) for fold in folds] == [1, 1, 1]
+    assert inner_folds(speeches + debates) == inner_folds(list(reversed(speeches + debates)))
+
+
+def test_a_fold_chooses_c_on_its_training_transcripts_alone() -> None:
+    corpus = [read_transcript(DEFAULT_DATA_DIR / f"{name}.tsv") for name in FOUR_SMALL]
+    held, train_set = corpus[0], corpus[1:]
+    fold = evaluate_fold(train_set, held)
+    assert fold.c in C_GRID and fold.c == choose_c(train_set) and fold.kind == "speech"
+    # The held-out transcript's labels take no part in the choice: inverting them changes its AP only.
+    inverted = Transcript(
+        held.name, held.line_numbers, held.speakers, held.texts, tuple(1 - y for y in held.labels or ())
+    )
+    other = evaluate_fold(train_set, inverted)
+    assert other.c == fold.c and other.average_precision != fold.average_precision
+
+
+def test_nested_cross_validation_reports_every_transcript_and_each_kind() -> None:
+    corpus = [read_transcript(DEFAULT_DATA_DIR / f"{name}.tsv") for name in FOUR_SMALL]
+    result = nested_cross_validation(corpus)
+    assert [f.transcript for f in result.folds] == FOUR_SMALL
+    assert result.kind_map("speech") == pytest.approx(result.mean_average_precision)
+    assert result.kind_map("debate") is None
+    report = format_report(result)
+    assert "MAP speeches (4)" in report and "MAP debates" not in report
+
+
+FOUR_SMALL = ["20170601_paris_climate_n", "20181010_medicare", "20182601_trump_world", "20190108_oval_office"]
