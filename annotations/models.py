@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from annotations.roles import Action, Role, can
 from annotations.suggestions import covered_by, shown_count
+from annotations.suggestions.claim_types import CLAIM_TYPES
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -777,6 +778,12 @@ class Suggestion(models.Model):
     text = models.TextField()
     score = models.FloatField(help_text="Check-worthiness in [0, 1]; 1 for figures.")
     figure_kind = models.CharField(max_length=16, blank=True, help_text="quantity, money, rate, ...")
+    claim_type = models.CharField(
+        max_length=16,
+        choices=CLAIM_TYPES,
+        default="other",
+        help_text="What kind of claim (a quantity, a comparison, a prediction, ...): statistics first.",
+    )
     claim = models.ForeignKey(
         Claim,
         null=True,

@@ -26,6 +26,7 @@ def suggestions_for(text: str) -> list[dict[str, Any]]:
             "text": s.text,
             "score": round(s.score, 4),
             "figure_kind": s.figure_kind,
+            "claim_type": s.claim_type,
         }
         for s in suggest(text)
     ]

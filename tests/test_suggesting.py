@@ -255,3 +255,36 @@ def test_suggestions_are_listed_by_one_score_not_figures_first(article):
     ordered = Suggestion.objects.filter(revision=revision).in_showing_order()
     assert [s.text for s in ordered] == ["strong", "$4bn", "so", "$5"]
     assert [s.strength for s in ordered] == ["high", "high", "high", "low"]
+
+
+def test_suggestions_carry_their_claim_type_in_the_api_and_on_the_page(client, demo, editor, researcher):
+    stored = Suggestion.objects.filter(revision=demo.current_revision)
+    assert stored.get(kind="figure").claim_type == "quantity"
+    url = f"/api/v1/articles/{demo.pk}/suggestions/"
+    body = client_for(researcher).get(url).json()
+    assert all(
+        s["claim_type"] in {"quantity", "comparison", "prediction", "law", "causation", "experience", "other"}
+        for s in body
+    )
+    quantities = client_for(researcher).get(url, {"claim_type": "quantity"}).json()
+    assert quantities and all(s["claim_type"] == "quantity" for s in quantities)
+    assert {s["id"] for s in quantities} == {s["id"] for s in body if s["claim_type"] == "quantity"}
+    refused = client_for(researcher).get(url, {"claim_type": "gossip"})
+    assert refused.status_code == 400 and "claim_type" in refused.content.decode()
+    client.force_login(editor)
+    page = client.get(reverse("article_detail", args=[demo.pk])).content.decode()
+    assert 'class="badge claim-type ct-quantity">Quantity</span>' in page
+
+
+def test_the_migration_gives_stored_suggestions_their_claim_type(demo):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("annotations.migrations.0016_suggestion_claim_type")
+    stored = Suggestion.objects.filter(revision=demo.current_revision)
+    expected = dict(stored.values_list("pk", "claim_type"))
+    assert "quantity" in expected.values()
+    stored.update(claim_type="other")  # as the rows were before the field existed
+    migration.classify_stored(apps, None)
+    assert dict(stored.values_list("pk", "claim_type")) == expected

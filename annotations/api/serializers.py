@@ -456,6 +456,7 @@ class SuggestionSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
             "score",
             "strength",
             "figure_kind",
+            "claim_type",
             "accepted_claim",
             "dismissed",
         ]

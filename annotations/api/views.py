@@ -72,6 +72,7 @@ from annotations.models import (
 )
 from annotations.outbound import FetchRefused
 from annotations.roles import Action
+from annotations.suggestions.claim_types import CLAIM_TYPES, LABELS
 from annotations.text import normalise_url
 
 
@@ -451,6 +452,12 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
                 description="Every stored suggestion: also the accepted, the dismissed and those past the "
                 "cap (default: the open ones the article page shows).",
             ),
+            OpenApiParameter(
+                "claim_type",
+                str,
+                enum=[value for value, _ in CLAIM_TYPES],
+                description="Only suggestions of this kind (`quantity` first: the statistics).",
+            ),
         ],
         responses={200: SuggestionSerializer(many=True)},
     )
@@ -461,6 +468,9 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         """Check-worthy sentences and figures in the current revision, best first on one score, as many as
         the article page shows (`SUGGESTIONS_PER_1000_WORDS` per thousand words)."""
         article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
+        wanted = request.query_params.get("claim_type")
+        if wanted is not None and wanted not in LABELS:
+            raise ValidationError({"claim_type": [f"one of: {', '.join(LABELS)}"]})
         revision = article.current_revision
         if revision is None:
             return Response([])
@@ -469,6 +479,8 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
             found: Iterable[Suggestion] = stored.filter(revision=revision).in_showing_order()
         else:
             found = stored.shown_on(revision)
+        if wanted is not None:  # among those shown, so the filter never brings in one past the cap
+            found = [s for s in found if s.claim_type == wanted]
         return Response(SuggestionSerializer(found, many=True).data)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from annotations.suggestions.claim_types import ClaimType, claim_type
 from annotations.suggestions.ranker import Ranker, load_ranker
 from annotations.suggestions.spotter import Figure, FigureKind, spot_figures
 
@@ -46,6 +47,8 @@ class Suggested:
     text: str
     score: float
     figure_kind: FigureKind | Literal[""] = ""
+    # What kind of claim: a figure is a quantity; a sentence's kind is read from its words.
+    claim_type: ClaimType = "other"
 
 
 def figure_score(sentence_score: float, figure: Figure) -> float:
@@ -60,7 +63,7 @@ def suggest(text: str, ranker: Ranker | None = None) -> list[Suggested]:
     sentences = (ranker or load_ranker()).score_article(text)
     starts = [s.start for s in sentences]
     found = [
-        Suggested("sentence", s.start, s.end, s.text, s.score)
+        Suggested("sentence", s.start, s.end, s.text, s.score, claim_type=claim_type(s.text))
         for s in sentences
         if s.score >= SENTENCE_THRESHOLD
     ]
@@ -68,7 +71,9 @@ def suggest(text: str, ranker: Ranker | None = None) -> list[Suggested]:
         at = bisect.bisect_right(starts, figure.start) - 1
         inside = at >= 0 and figure.start < sentences[at].end
         score = figure_score(sentences[at].score if inside else 0.0, figure)
-        found.append(Suggested("figure", figure.start, figure.end, figure.text, score, figure.kind))
+        found.append(
+            Suggested("figure", figure.start, figure.end, figure.text, score, figure.kind, "quantity")
+        )
     return sorted(found, key=lambda s: (-s.score, s.start, s.end))
 
 

@@ -17,6 +17,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from annotations.models import Claim, Suggestion
+from annotations.suggestions.claim_types import label as claim_type_label
 from annotations.web.segments import Segment
 
 STATUS = dict(Claim.Status.choices)
@@ -205,6 +206,8 @@ def suggestion_items(
             f'<li id="suggestion-item-{pk}" class="suggestion-item sg-{kind} '
             f'strength-{escape(suggestion.strength)}" tabindex="-1">'
             f'<span class="badge sg-badge-{kind}">{escape(label)}</span>'
+            f'<span class="badge claim-type ct-{escape(suggestion.claim_type)}">'
+            f"{escape(claim_type_label(suggestion.claim_type))}</span>"
             f"<q>{escape(_shortened(suggestion.text, 160))}</q>{forms}{checked}</li>"
         )
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped or built from integers
