@@ -271,6 +271,8 @@ def test_suggestions_carry_their_claim_type_in_the_api_and_on_the_page(client, d
     assert {s["id"] for s in quantities} == {s["id"] for s in body if s["claim_type"] == "quantity"}
     refused = client_for(researcher).get(url, {"claim_type": "gossip"})
     assert refused.status_code == 400 and "claim_type" in refused.content.decode()
+    cleared = client_for(researcher).get(url, {"claim_type": ""})  # a cleared filter is no filter
+    assert cleared.status_code == 200 and [s["id"] for s in cleared.json()] == [s["id"] for s in body]
     client.force_login(editor)
     page = client.get(reverse("article_detail", args=[demo.pk])).content.decode()
     assert 'class="badge claim-type ct-quantity">Quantity</span>' in page

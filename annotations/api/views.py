@@ -468,7 +468,8 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         """Check-worthy sentences and figures in the current revision, best first on one score, as many as
         the article page shows (`SUGGESTIONS_PER_1000_WORDS` per thousand words)."""
         article = get_object_or_404(Article.objects.visible_to(request.user), pk=pk)
-        wanted = request.query_params.get("claim_type")
+        # Empty is no filter, as for the django-filter lists (`?claim_type=` from a cleared form field).
+        wanted = request.query_params.get("claim_type") or None
         if wanted is not None and wanted not in LABELS:
             raise ValidationError({"claim_type": [f"one of: {', '.join(LABELS)}"]})
         revision = article.current_revision

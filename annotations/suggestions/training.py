@@ -112,9 +112,9 @@ _NOT_DEBATERS = frozenset({"SYSTEM", "QUESTION", "AUDIENCE"})
 
 
 def transcript_kind(transcript: Transcript) -> str:
-    """ "debate" when at least two speakers (moderators included, the room not) hold 10 % of the lines
-    each, else "speech" (a speech, an address, a press conference): the lab reported MAP for each kind,
-    and debates are where the ranker is weakest."""
+    """The transcript's kind: "debate" when at least two speakers (moderators included, the room not)
+    hold 10 % of the lines each, else "speech" (a speech, an address, a press conference). The lab
+    reported MAP for each kind, and debates are where the ranker is weakest."""
     counts: dict[str, int] = {}
     for speaker in transcript.speakers:
         name = speaker.strip().upper()

@@ -46,6 +46,7 @@ class SuggestionRow:
     pk: int
     kind: str
     strength: str
+    claim_type: str = "other"
 
 
 def article_text(
@@ -63,7 +64,10 @@ def article_text(
             [suggestions[pk] for kind, pk in segment.keys if kind == "suggestion"] if suggestions else []
         )
         if suggested:
-            kinds = " ".join(sorted({f"sg-{s.kind}" for s in suggested}))
+            # The claim types let "Statistics only" (newsroom.css) leave just the quantities marked.
+            kinds = " ".join(
+                sorted({f"sg-{s.kind}" for s in suggested} | {f"ct-{s.claim_type}" for s in suggested})
+            )
             strength = max((s.strength for s in suggested), key=["low", "medium", "high"].index)
             piece = (
                 f'<span class="sg {kinds} strength-{strength}" '
@@ -204,7 +208,7 @@ def suggestion_items(
         )
         parts.append(
             f'<li id="suggestion-item-{pk}" class="suggestion-item sg-{kind} '
-            f'strength-{escape(suggestion.strength)}" tabindex="-1">'
+            f'ct-{escape(suggestion.claim_type)} strength-{escape(suggestion.strength)}" tabindex="-1">'
             f'<span class="badge sg-badge-{kind}">{escape(label)}</span>'
             f'<span class="badge claim-type ct-{escape(suggestion.claim_type)}">'
             f"{escape(claim_type_label(suggestion.claim_type))}</span>"

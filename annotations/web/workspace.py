@@ -87,7 +87,7 @@ def claim_rows(claims: ClaimQuerySet, *, badges: bool = True) -> list[ClaimRow]:
 
 
 def _suggestion_rows(suggestions: Iterable[Suggestion]) -> dict[int, fragments.SuggestionRow]:
-    return {s.pk: fragments.SuggestionRow(s.pk, s.kind, s.strength) for s in suggestions}
+    return {s.pk: fragments.SuggestionRow(s.pk, s.kind, s.strength, s.claim_type) for s in suggestions}
 
 
 def _attention(visible: ClaimQuerySet) -> list[Claim]:

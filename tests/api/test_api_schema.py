@@ -97,7 +97,8 @@ SUGGESTIONS = schema["/api/v1/articles/{id}/suggestions/"]["GET"]
 @pytest.mark.parametrize(
     "query",
     [{}, {"all": "true"}, {"all": "no"}, {"page_size": "2"}, {"cursor": "x"}, {"format": "json"}, {"q": "x"}]
-    + [{"format": "w3c"}, {"format": "claimreview"}, {"page_size": "0", "all": "1"}],
+    + [{"format": "w3c"}, {"format": "claimreview"}, {"page_size": "0", "all": "1"}]
+    + [{"claim_type": "quantity"}, {"claim_type": "gossip"}, {"claim_type": ""}],
 )
 def test_the_suggestions_list_answers_as_documented_whatever_the_query(query, world):
     """It once answered a plain array where its schema promised a page of the article filters' results."""
@@ -107,7 +108,9 @@ def test_the_suggestions_list_answers_as_documented_whatever_the_query(query, wo
         response = SUGGESTIONS.Case(path_parameters={"id": pk}, query=query).call_and_validate(
             headers=headers, checks=CHECKS
         )
-        if pk == real and headers and query.get("format", "json") == "json":
+        if pk == real and headers and query.get("claim_type") == "gossip":
+            assert response.status_code == 400, "no such claim type"
+        elif pk == real and headers and query.get("format", "json") == "json":
             assert response.status_code == 200 and response.json(), "the article's suggestions"
 
 

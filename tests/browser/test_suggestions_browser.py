@@ -51,3 +51,34 @@ def test_an_editor_accepts_a_figure_and_dismisses_a_sentence(page, live_server, 
     page.reload()
     expect(page.locator(f"#suggestion-item-{sentence.pk}")).to_have_count(0)
     expect(page.locator(f'mark[data-claim="{claim.pk}"]')).to_have_count(1)
+
+
+def test_statistics_only_leaves_the_quantities_in_the_list_and_the_text(page, live_server):
+    UserFactory.create(username="editor", role="editor", password=PASSWORD)
+    article = ArticleFactory.create(title="ICE talks", text=DEMO.read_text(), url="https://n.example/ice")
+    revision = article.current_revision
+    assert revision is not None
+    shown = list(Suggestion.objects.shown_on(revision))
+    others = [s for s in shown if s.claim_type != "quantity"]
+    quantities = [s for s in shown if s.claim_type == "quantity"]
+    assert others and len(quantities) >= 2, "the demo needs both kinds for this test"
+    sign_in(page, live_server, "editor")
+    page.goto(f"{live_server.url}/articles/{article.pk}/")
+    other = page.locator(f"#suggestion-item-{others[0].pk}")
+    expect(other).to_be_visible()
+    page.get_by_label("Statistics only").check()
+    expect(other).to_be_hidden()
+    for suggestion in quantities:
+        expect(page.locator(f"#suggestion-item-{suggestion.pk}")).to_be_visible()
+    other_mark = page.locator(f'.sg[data-suggestions="{others[0].pk}"]').first
+    figure_mark = page.locator(".sg.sg-figure").first
+    assert other_mark.evaluate("e => getComputedStyle(e).textDecorationLine") == "none"
+    assert figure_mark.evaluate("e => getComputedStyle(e).textDecorationLine") == "underline"
+
+    # A change swaps the list: the filter holds, and unchecking it brings every suggestion back.
+    page.locator(f"#suggestion-item-{quantities[0].pk}").get_by_role("button", name="Dismiss").click()
+    expect(page.locator(f"#suggestion-item-{quantities[0].pk}")).to_have_count(0)
+    expect(page.locator(f"#suggestion-item-{quantities[1].pk}")).to_be_visible()
+    expect(other).to_be_hidden()
+    page.get_by_label("Statistics only").uncheck()
+    expect(other).to_be_visible()
